@@ -1,0 +1,72 @@
+"""The survey application: ``create_app`` builds it (``flask --app survey ...``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from survey import config
+from survey.extensions import csrf, db, login_manager, migrate
+
+UK_TIME = ZoneInfo("Europe/London")
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["long_date"] = long_date
+
+    from survey import cli, errors
+    from survey.respondents import views as respondents
+
+    app.register_blueprint(respondents.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    _register_user_loader()
+    return app
+
+
+def long_date(value: datetime) -> str:
+    """A date as GOV.UK writes it, in UK time: 5 January 2027."""
+    local = value.astimezone(UK_TIME)
+    return f"{local.day} {local:%B %Y}"
+
+
+def _register_user_loader() -> None:
+    from survey.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None

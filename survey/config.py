@@ -1,0 +1,65 @@
+"""Settings, read from the environment (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MIN_GROUP_SIZE = 5
+
+
+def database_url(instance_path: str) -> str:
+    """``DATABASE_URL``, or the embedded SQLite database under ``instance/``.
+
+    ``postgres://`` and ``postgresql://`` URLs are sent to psycopg 3, the driver we ship.
+    """
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'survey.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The embedded set-up's secret key, made once and kept in ``instance/secret_key`` so that
+    sessions and resume cookies survive a restart."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise RuntimeError(f"{name} must be at least 1")
+    return value
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    url = database_url(instance_path)
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not url.startswith("sqlite") else {},
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SURVEY_MIN_GROUP_SIZE": _int_setting("SURVEY_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE),
+        "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    return settings

@@ -1,0 +1,275 @@
+"""The database model (SQLAlchemy 2, typed).
+
+Respondents are never identified: a response holds no name, email or address, only the
+department it was invited through and the hash of its resume token.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Annotated, Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.questionnaire import Questionnaire, from_data
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+timestamp = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
+name_str = Annotated[str, mapped_column(String(200))]
+
+
+class Role(enum.StrEnum):
+    CONSULTANT = "consultant"
+    VIEWER = "viewer"
+
+
+class Kind(enum.StrEnum):
+    """Which question an answer is to: where the team is now, or where it would like to be."""
+
+    CURRENT = "current"
+    DESIRED = "desired"
+
+
+user_organisations = Table(
+    "user_organisations",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[intpk]
+    name: Mapped[name_str] = mapped_column(unique=True)
+    created_at: Mapped[timestamp]
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="organisation", order_by="Department.name", cascade="all, delete-orphan"
+    )
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="organisation", order_by="Round.opens_at", cascade="all, delete-orphan"
+    )
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    name: Mapped[name_str]
+    created_at: Mapped[timestamp]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="departments")
+    parent: Mapped[Department | None] = relationship(remote_side="Department.id", back_populates="children")
+    children: Mapped[list[Department]] = relationship(back_populates="parent", order_by="Department.name")
+
+
+class QuestionnaireVersion(db.Model):
+    """A questionnaire file as it was frozen: its content can never change afterwards."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    title: Mapped[name_str]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[timestamp]
+
+    @cached_property
+    def questionnaire(self) -> Questionnaire:
+        return from_data(self.content)
+
+    @property
+    def label(self) -> str:
+        return f"{self.key}:{self.version}"
+
+
+class RoundStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(db.Model):
+    """A survey round: one organisation, one pinned questionnaire version, an open period."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    name: Mapped[name_str]
+    opens_at: Mapped[timestamp]
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    asks_desired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[timestamp]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="rounds")
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self.questionnaire_version.questionnaire
+
+    def status(self, now: datetime | None = None) -> RoundStatus:
+        now = now or utcnow()
+        if now < self.opens_at:
+            return RoundStatus.SCHEDULED
+        if self.closes_at is not None and now >= self.closes_at:
+            return RoundStatus.CLOSED
+        return RoundStatus.OPEN
+
+
+class InvitationLink(db.Model):
+    """A link that invites one department to one round. Only the token's hash is stored."""
+
+    __tablename__ = "invitation_links"
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[timestamp]
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship()
+    department: Mapped[Department] = relationship()
+
+
+class Response(db.Model):
+    """One respondent's answers to one round. Counted only once ``submitted_at`` is set."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        Index("ix_responses_round_department_submitted", "round_id", "department_id", "submitted_at"),
+        CheckConstraint("source IN ('online', 'paper')", name="source"),
+    )
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("invitation_links.id", ondelete="SET NULL"))
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(10), default="online")
+    started_at: Mapped[timestamp]
+    last_saved_at: Mapped[timestamp]
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship()
+    department: Mapped[Department] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    comments: Mapped[list[Comment]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    """One answer in paradigm orientation (1 = fully NPM .. k = fully relational).
+
+    A row exists once the question is answered; ``value`` is NULL for "don't know".
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "kind", "item_id"),)
+
+    id: Mapped[intpk]
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    kind: Mapped[Kind] = mapped_column(
+        Enum(Kind, native_enum=False, length=10, values_callable=lambda kinds: [k.value for k in kinds])
+    )
+    item_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class Comment(db.Model):
+    """A respondent's optional free-text comment on one dimension."""
+
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("response_id", "dimension_id"),)
+
+    id: Mapped[intpk]
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    dimension_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="comments")
+
+
+class PaperImport(db.Model):
+    """A paper-response file imported into a round; the same file is never imported twice."""
+
+    __tablename__ = "paper_imports"
+    __table_args__ = (UniqueConstraint("round_id", "file_hash"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    responses: Mapped[int]
+    imported_at: Mapped[timestamp]
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles])
+    )
+    created_at: Mapped[timestamp]
+
+    organisations: Mapped[list[Organisation]] = relationship(secondary=user_organisations)

@@ -1,0 +1,96 @@
+"""The respondent's forms, built from the questionnaire (a field per question)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from survey.models import Kind
+from survey.questionnaire import Dimension, Item, Questionnaire
+from survey.services.responses import MAX_COMMENT
+
+DONT_KNOW = "dk"
+
+
+def position_labels(points: int) -> list[str]:
+    """Labels for the scale positions, left (statement A) to right (statement B)."""
+    half = (points - 1) / 2
+    labels = []
+    for position in range(1, points + 1):
+        distance = min(position - 1, points - position)
+        side = "A" if position - 1 < half else "B"
+        if position - 1 == half:
+            labels.append("Halfway between the two")
+        elif distance == 0:
+            labels.append(f"Just like statement {side}")
+        elif distance >= half - 1:
+            labels.append(f"A bit more like statement {side}")
+        else:
+            labels.append(f"Mostly like statement {side}")
+    return labels
+
+
+@dataclass(frozen=True)
+class Question:
+    """One radio group on a section page: an item, asked about now or as desired."""
+
+    number: int
+    item: Item
+    kind: Kind
+
+    @property
+    def field_name(self) -> str:
+        return self.item.id if self.kind is Kind.CURRENT else f"{self.item.id}--desired"
+
+
+def questions_for(questionnaire: Questionnaire, dimension: Dimension, asks_desired: bool) -> list[Question]:
+    kinds = (Kind.CURRENT, Kind.DESIRED) if asks_desired else (Kind.CURRENT,)
+    return [
+        Question(number, item, kind)
+        for number, item in enumerate(questionnaire.items_in(dimension.id), start=1)
+        for kind in kinds
+    ]
+
+
+class SectionForm(FlaskForm):
+    """Base of the generated section forms; ``questions`` lists their radio groups in order."""
+
+    questions: list[Question] = []
+
+
+def section_form_class(questionnaire: Questionnaire, dimension: Dimension, asks_desired: bool) -> type[SectionForm]:
+    questions = questions_for(questionnaire, dimension, asks_desired)
+    choices = [(str(p), label) for p, label in enumerate(position_labels(questionnaire.points), 1)]
+    choices.append((DONT_KNOW, "I don't know"))
+    fields: dict[str, object] = {"questions": questions}
+    for question in questions:
+        if question.kind is Kind.CURRENT:
+            message = f"Select where your team is now for question {question.number}, or 'I don't know'"
+        else:
+            message = f"Select where you would like your team to be for question {question.number}, or 'I don't know'"
+        fields[question.field_name] = RadioField(choices=choices, validators=[InputRequired(message)])
+    fields["comment"] = TextAreaField(
+        f"Anything you would like to add about {dimension.title.lower()}? (optional)",
+        validators=[Optional(), Length(max=MAX_COMMENT, message=f"Comments must be {MAX_COMMENT} characters or fewer")],
+    )
+    return type("GeneratedSectionForm", (SectionForm,), fields)
+
+
+def to_paradigm(raw: str | None, item: Item, points: int) -> tuple[bool, int | None]:
+    """Read a submitted radio value: (answered, value in paradigm orientation or None for don't know)."""
+    if raw == DONT_KNOW:
+        return True, None
+    if raw and raw.isdigit() and 1 <= int(raw) <= points:
+        return True, item.to_paradigm(int(raw), points)
+    return False, None
+
+
+def from_paradigm(value: int | None, item: Item, points: int) -> str:
+    return DONT_KNOW if value is None else str(item.to_position(value, points))
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token (start, submit)."""

@@ -1,0 +1,249 @@
+"""The respondent's journey: start, one page per section, check answers, confirmation.
+
+The response in progress is found through its resume token, kept in the (signed) session
+cookie; the same token in a resume link brings it back on another day or device.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as HttpResponse
+
+from survey.errors import render_error
+from survey.extensions import db
+from survey.models import InvitationLink, Kind, Response, RoundStatus
+from survey.respondents.forms import (
+    DONT_KNOW,
+    EmptyForm,
+    position_labels,
+    section_form_class,
+    to_paradigm,
+    from_paradigm,
+)
+from survey.services import ServiceError
+from survey.services import responses as responses_service
+from survey.services.structure import find_link
+from survey.tokens import looks_like_token
+
+bp = Blueprint("respondents", __name__)
+SESSION_KEY = "resume_token"
+
+
+@bp.after_request
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Answers are private: never keep these pages in a shared cache or the back-forward cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_or_404(token: str) -> InvitationLink:
+    link = find_link(token) if looks_like_token(token) else None
+    if link is None:
+        abort(404)
+    return link
+
+
+def _round_unavailable(status: RoundStatus, survey_round) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    return render_template("respondents/unavailable.html", status=status.value, round=survey_round,
+                           title="This survey is closed" if status is RoundStatus.CLOSED
+                           else "This survey is not open yet"), 410 if status is RoundStatus.CLOSED else 403
+
+
+def _current_response() -> Response | None:
+    token = session.get(SESSION_KEY)
+    if not token or not looks_like_token(token):
+        return None
+    return responses_service.find_by_resume_token(token)
+
+
+def _page_context(response: Response, **extra):  # type: ignore[no-untyped-def]
+    questionnaire = response.round.questionnaire
+    return {"service_name": questionnaire.title, "questionnaire": questionnaire, "response": response,
+            "round": response.round, **extra}
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+def start(token: str):  # type: ignore[no-untyped-def]
+    link = _link_or_404(token)
+    status = link.round.status()
+    if status is not RoundStatus.OPEN:
+        return _round_unavailable(status, link.round)
+    current = _current_response()
+    if current is not None and current.round_id == link.round_id and current.submitted_at is None:
+        in_progress = current
+    else:
+        in_progress = None
+    form = EmptyForm()
+    if form.validate_on_submit():
+        response, resume_token = responses_service.start(link)
+        db.session.commit()
+        session[SESSION_KEY] = resume_token
+        session.permanent = True
+        return redirect(url_for(".section", number=1))
+    questionnaire = link.round.questionnaire
+    return render_template(
+        "respondents/start.html", form=form, link=link, round=link.round, questionnaire=questionnaire,
+        service_name=questionnaire.title, in_progress=in_progress, title=questionnaire.title,
+    )
+
+
+@bp.route("/r/<token>")
+def resume(token: str):  # type: ignore[no-untyped-def]
+    response = responses_service.find_by_resume_token(token) if looks_like_token(token) else None
+    if response is None:
+        return render_error(404, "This link does not work",
+                            "Check you copied the whole link. If you sent your answers already, "
+                            "there is nothing more to do.")
+    session[SESSION_KEY] = token
+    session.permanent = True
+    if response.submitted_at is not None:
+        return redirect(url_for(".done"))
+    status = response.round.status()
+    if status is not RoundStatus.OPEN:
+        return _round_unavailable(status, response.round)
+    number = responses_service.first_section_to_answer(response)
+    if number is None:
+        return redirect(url_for(".check"))
+    flash("Welcome back. Your saved answers are below.")
+    return redirect(url_for(".section", number=number))
+
+
+def _respondent_guard(response: Response | None):  # type: ignore[no-untyped-def]
+    """The page to show instead, when there is no response to work on or it cannot change."""
+    if response is None:
+        return render_template("respondents/no_session.html", title="Your session has ended"), 401
+    if response.submitted_at is not None:
+        return redirect(url_for(".done"))
+    status = response.round.status()
+    if status is not RoundStatus.OPEN:
+        return _round_unavailable(status, response.round)
+    return None
+
+
+@bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
+def section(number: int):  # type: ignore[no-untyped-def]
+    response = _current_response()
+    if (guard := _respondent_guard(response)) is not None:
+        return guard
+    questionnaire = response.round.questionnaire
+    if not 1 <= number <= len(questionnaire.dimensions):
+        abort(404)
+    dimension = questionnaire.dimensions[number - 1]
+    form_class = section_form_class(questionnaire, dimension, response.round.asks_desired)
+    saved = responses_service.answers_of(response)
+    if request.method == "GET":
+        form = form_class(data=_form_data(form_class, saved, questionnaire.points,
+                                          responses_service.comments_of(response).get(dimension.id)))
+    else:
+        form = form_class()
+    changing = request.args.get("change") == "1"
+    if request.method == "POST":
+        saving_for_later = request.form.get("action") == "save"
+        form.validate()
+        if saving_for_later:
+            # Unanswered questions may wait; only a bad comment stops a save.
+            for question in form_class.questions:
+                form[question.field_name].errors = []
+        if not any(field.errors for field in form):
+            try:
+                responses_service.save_section(
+                    response, dimension, _answers_from(form, questionnaire.points), form.comment.data
+                )
+            except ServiceError as error:
+                db.session.rollback()
+                return render_error(400, "Your answers could not be saved", str(error))
+            db.session.commit()
+            if saving_for_later:
+                return redirect(url_for(".saved"))
+            if changing or number == len(questionnaire.dimensions):
+                return redirect(url_for(".check"))
+            return redirect(url_for(".section", number=number + 1))
+    return render_template(
+        "respondents/section.html",
+        **_page_context(response),
+        form=form,
+        dimension=dimension,
+        number=number,
+        total=len(questionnaire.dimensions),
+        questions=form_class.questions,
+        labels=position_labels(questionnaire.points),
+        dont_know=DONT_KNOW,
+        changing=changing,
+        title=dimension.title,
+        has_errors=any(field.errors for field in form),
+    )
+
+
+def _form_data(form_class, saved, points: int, comment: str | None) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    data = {"comment": comment or ""}
+    for question in form_class.questions:
+        key = (question.kind, question.item.id)
+        if key in saved:
+            data[question.field_name] = from_paradigm(saved[key], question.item, points)
+    return data
+
+
+def _answers_from(form, points: int) -> dict[tuple[Kind, str], int | None]:  # type: ignore[no-untyped-def]
+    """The questions answered on the page, in paradigm orientation; blank ones are left out."""
+    given = {}
+    for question in form.questions:
+        answered, value = to_paradigm(form[question.field_name].data, question.item, points)
+        if answered:
+            given[(question.kind, question.item.id)] = value
+    return given
+
+
+@bp.route("/survey/saved")
+def saved():  # type: ignore[no-untyped-def]
+    response = _current_response()
+    if (guard := _respondent_guard(response)) is not None:
+        return guard
+    resume_url = url_for(".resume", token=session[SESSION_KEY], _external=True)
+    return render_template("respondents/saved.html", **_page_context(response), resume_url=resume_url,
+                           title="Your answers have been saved")
+
+
+@bp.route("/survey/check", methods=["GET", "POST"])
+def check():  # type: ignore[no-untyped-def]
+    response = _current_response()
+    if response is not None and response.submitted_at is not None and request.method == "POST":
+        flash("Your answers had already been sent. They have been counted once.")
+        return redirect(url_for(".done"))
+    if (guard := _respondent_guard(response)) is not None:
+        return guard
+    form = EmptyForm()
+    missing = responses_service.unanswered(response)
+    if form.validate_on_submit():
+        if missing:
+            flash("Answer the questions marked below before you send your answers.")
+            return redirect(url_for(".check"))
+        try:
+            responses_service.submit(response)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_error(400, "Your answers could not be sent", str(error))
+        db.session.commit()
+        return redirect(url_for(".done"))
+    questionnaire = response.round.questionnaire
+    return render_template(
+        "respondents/check.html",
+        **_page_context(response),
+        form=form,
+        answers=responses_service.answers_of(response),
+        comments=responses_service.comments_of(response),
+        labels=position_labels(questionnaire.points),
+        missing_by_section={
+            d.id: sum(1 for _, item_id in missing if questionnaire.item(item_id).dimension == d.id)
+            for d in questionnaire.dimensions
+        },
+        title="Check your answers before sending them",
+    )
+
+
+@bp.route("/survey/done")
+def done():  # type: ignore[no-untyped-def]
+    response = _current_response()
+    if response is None or response.submitted_at is None:
+        return redirect(url_for(".check")) if response is not None else (
+            render_template("respondents/no_session.html", title="Your session has ended"), 401)
+    return render_template("respondents/done.html", **_page_context(response), title="Answers sent")
