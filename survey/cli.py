@@ -16,6 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from werkzeug.serving import run_simple
 
 from survey.assets import AssetError, ensure_assets
 from survey.extensions import db
@@ -238,8 +239,10 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     summary = transactional(demo.set_up)()
     for line in demo.describe(summary, current_app.config["SURVEY_BASE_URL"]):
         click.echo(line)
+    db.session.remove()  # release the database before serving: SQLite would stay locked
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        # app.run() is ignored under the flask command, so serve with Werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def init_app(app: Flask) -> None:

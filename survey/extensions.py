@@ -37,6 +37,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # type: ig
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
         dbapi_connection.execute("PRAGMA busy_timeout=10000")
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
 
 
 @event.listens_for(Engine, "begin")

@@ -68,9 +68,9 @@ def section_form_class(questionnaire: Questionnaire, dimension: Dimension, asks_
     fields: dict[str, object] = {"questions": questions}
     for question in questions:
         if question.kind is Kind.CURRENT:
-            message = f"Select where your team is now for question {question.number}, or 'I don't know'"
+            message = f"Select where your team is now for question {question.number}, or ‘I don’t know’"
         else:
-            message = f"Select where you would like your team to be for question {question.number}, or 'I don't know'"
+            message = f"Select where you would like your team to be for question {question.number}, or ‘I don’t know’"
         fields[question.field_name] = RadioField(choices=choices, validators=[InputRequired(message)])
     fields["comment"] = TextAreaField(
         f"Anything you would like to add about {dimension.title.lower()}? (optional)",
