@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import run_simple
 
@@ -213,6 +213,7 @@ def responses_import(round_ref: str, file: str) -> None:
 
 
 @click.command("assets")
+@with_appcontext
 def assets_command() -> None:
     """Install and build the front-end assets (GOV.UK Frontend) if they are missing."""
     try:
@@ -223,6 +224,7 @@ def assets_command() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Set everything up but do not start the server.")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from survey.models import Kind
@@ -63,8 +64,8 @@ class SectionForm(FlaskForm):
 
 def section_form_class(questionnaire: Questionnaire, dimension: Dimension, asks_desired: bool) -> type[SectionForm]:
     questions = questions_for(questionnaire, dimension, asks_desired)
-    choices = [(str(p), label) for p, label in enumerate(position_labels(questionnaire.points), 1)]
-    choices.append((DONT_KNOW, "I don't know"))
+    choices = [SelectChoice(str(p), label) for p, label in enumerate(position_labels(questionnaire.points), 1)]
+    choices.append(SelectChoice(DONT_KNOW, "I don't know"))
     fields: dict[str, object] = {"questions": questions}
     for question in questions:
         if question.kind is Kind.CURRENT:
