@@ -15,10 +15,10 @@ from survey.models import InvitationLink, Kind, Response, RoundStatus
 from survey.respondents.forms import (
     DONT_KNOW,
     EmptyForm,
+    from_paradigm,
     position_labels,
     section_form_class,
     to_paradigm,
-    from_paradigm,
 )
 from survey.services import ServiceError
 from survey.services import responses as responses_service

@@ -87,8 +87,10 @@ def test_the_structure_commands_build_an_organisation(runner):
 @pytest.mark.parametrize(("args", "reason"), [
     (["org", "create", "   "], "organisation name must not be empty"),
     (["department", "create", "Nowhere", "Team"], "no organisation called 'Nowhere'"),
-    (["department", "create", "Northshire", "Team", "--parent", "Ghost"], "Northshire has no department called 'Ghost'"),
-    (["round", "create", "Northshire", "R", "--questionnaire", "unknown"], "no questionnaire 'unknown' has been loaded"),
+    (["department", "create", "Northshire", "Team", "--parent", "Ghost"],
+     "Northshire has no department called 'Ghost'"),
+    (["round", "create", "Northshire", "R", "--questionnaire", "unknown"],
+     "no questionnaire 'unknown' has been loaded"),
     (["round", "create", "Northshire", "R", "--questionnaire", "npm-paradigm:x"], "version must be a number"),
     (["round", "create", "Northshire", "R", "--questionnaire", "npm-paradigm", "--opens", "2030-01-02",
       "--closes", "2030-01-01"], "a round must close after it opens"),

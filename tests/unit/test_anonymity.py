@@ -297,7 +297,7 @@ def test_shown_overlapping_groups_differ_by_none_or_at_least_the_minimum(case):
         assert len(sets[b] - sets[a]) in {0} or len(sets[b] - sets[a]) >= min_size
 
 
-@pytest.mark.parametrize("module", ["scoring.py", "anonymity.py"])
+@pytest.mark.parametrize("module", ["scoring.py", "anonymity.py", "questionnaire.py"])
 def test_the_pure_modules_import_neither_flask_nor_sqlalchemy(module):
     tree = ast.parse((SURVEY / module).read_text())
     imported = set()
