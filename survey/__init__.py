@@ -48,10 +48,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["long_date"] = long_date
 
-    from survey import cli, errors
+    from survey import cli, errors, workspace
+    from survey.auth import views as auth
     from survey.respondents import views as respondents
 
     app.register_blueprint(respondents.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(workspace.bp)
     errors.init_app(app)
     cli.init_app(app)
     _register_user_loader()
@@ -66,6 +69,10 @@ def long_date(value: datetime) -> str:
 
 def _register_user_loader() -> None:
     from survey.models import User
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.session_protection = "strong"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -7,6 +7,7 @@ nothing when it refuses: it works in one transaction, committed only at the end.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from werkzeug.serving import run_simple
 from survey.assets import AssetError, ensure_assets
 from survey.extensions import db
 from survey.questionnaire import QuestionnaireError, load_file
+from survey import results
 from survey.services import ServiceError, accounts, paper_import, structure
 from survey.services import questionnaires as questionnaire_service
 
@@ -209,6 +211,21 @@ def responses_import(round_ref: str, file: str) -> None:
     click.echo(f"Imported {count} paper response(s) into {survey_round.name}")
 
 
+@click.command("results")
+@click.argument("round_ref", metavar="ROUND")
+@click.option("--department", help="Only this department's figures (suppression still applies).")
+@click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON (DESIGN.md section 6).")
+@with_appcontext
+@transactional
+def results_command(round_ref: str, department: str | None, as_json: bool) -> None:
+    """Print a round's figures as JSON, with the anonymity rule applied."""
+    survey_round = structure.find_round(round_ref)
+    if department is not None:
+        department = structure.find_department(survey_round.organisation, department).name
+    figures = results.round_results(survey_round, current_app.config["SURVEY_MIN_GROUP_SIZE"])
+    click.echo(json.dumps(results.to_json(figures, department), indent=2, allow_nan=False))
+
+
 # assets and demo -------------------------------------------------------------------------------
 
 
@@ -249,5 +266,5 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (questionnaire_cli, user_cli, org_cli, department_cli, round_cli, link_cli, responses_cli,
-                    assets_command, demo_command):
+                    results_command, assets_command, demo_command):
         app.cli.add_command(command)

@@ -150,7 +150,8 @@ def contexts(browser: Browser, live_server: LiveServer) -> Iterator[Contexts]:
         yield opened
     finally:
         opened.close()
-    assert not opened.problems, "\n".join(opened.problems)
+    if opened.problems:
+        pytest.fail("the browser saw problems:\n" + "\n".join(opened.problems), pytrace=False)
 
 
 @pytest.fixture
@@ -202,14 +203,23 @@ class Seeder:
             organisation = create_organisation(f"Browser Council {unique}")
             department = create_department(organisation, "Adult social care")
             survey_round = create_round(
-                organisation, f"Spring review {unique}", version,
-                asks_desired=desired, opens_at=opens_at, closes_at=closes_at,
+                organisation,
+                f"Spring review {unique}",
+                version,
+                asks_desired=desired,
+                opens_at=opens_at,
+                closes_at=closes_at,
             )
             _, token = create_link(survey_round, department)
             db.session.commit()
             seeded = SeededRound(
-                round_id=survey_round.id, token=token, organisation=organisation.name, department=department.name,
-                name=survey_round.name, questionnaire=version.questionnaire, asks_desired=desired,
+                round_id=survey_round.id,
+                token=token,
+                organisation=organisation.name,
+                department=department.name,
+                name=survey_round.name,
+                questionnaire=version.questionnaire,
+                asks_desired=desired,
                 base_url=self.base_url,
             )
         self.made.append(seeded)
@@ -257,7 +267,10 @@ def _describe_violations(violations: list[dict[str, Any]]) -> str:
     for violation in violations:
         targets = [" ".join(map(str, node.get("target", []))) for node in violation.get("nodes", [])]
         shown = ", ".join(targets[:3]) + (f" (+{len(targets) - 3} more)" if len(targets) > 3 else "")
-        lines.append(f"- {violation['id']} [{violation.get('impact')}]: {violation['help']} -> {shown}")
+        lines.append(
+            f"- {violation['id']} [{violation.get('impact')}]: {violation['help']} -> {shown}\n"
+            f"  {violation.get('helpUrl', '')}"
+        )
     return "\n".join(lines)
 
 
@@ -269,10 +282,12 @@ def run_axe(page: Page, label: str) -> None:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         AXE_TAGS,
     )
+    assert results["passes"], f"axe checked nothing on {label}: is the page empty?"
     violations = results["violations"]
-    assert not violations, f"axe found {len(violations)} violation(s) on {label} ({page.url}):\n" + _describe_violations(
-        violations
-    )
+    if violations:
+        pytest.fail(
+            f"axe found {len(violations)} violation(s) on {label} ({page.url}):\n" + _describe_violations(violations)
+        )
 
 
 @pytest.fixture
@@ -289,8 +304,8 @@ def check_structure(page: Page, label: str) -> str:
     heading = " ".join(headings.inner_text().split())
     title = page.title()
     assert title and GOVUK_DEFAULT_TITLE not in title, f"{label}: the page title is {title!r}"
-    assert title.removeprefix("Error: ").startswith(heading), f"{label}: title {title!r} does not start with {heading!r}"
-    assert page.locator("html").get_attribute("lang") == "en", f"{label}: <html> has no lang=\"en\""
+    assert title.removeprefix("Error: ").startswith(heading), f"{label}: title {title!r} does not start with the h1"
+    assert page.locator("html").get_attribute("lang") == "en", f'{label}: <html> has no lang="en"'
     return heading
 
 

@@ -52,7 +52,8 @@ def expected_answers(questionnaire: Questionnaire, asks_desired: bool, plan, sec
     expected: dict[tuple[Kind, str], int | None] = {}
     for number, dimension in enumerate(questionnaire.dimensions, start=1):
         for name, kind, item_id in section_fields(questionnaire, dimension.id, asks_desired):
-            expected[(kind, item_id)] = stored_value(questionnaire.item(item_id), plan[number][name], questionnaire.points)
+            item = questionnaire.item(item_id)
+            expected[(kind, item_id)] = stored_value(item, plan[number][name], questionnaire.points)
     return expected
 
 
@@ -233,15 +234,18 @@ def test_the_whole_survey_works_without_javascript_on_a_phone(contexts, seed, re
 
 
 @pytest.mark.parametrize(
-    ("case", "status", "heading", "says"),
+    ("case", "status", "heading", "says", "picture"),
     [
-        ("closed", 410, "This survey is closed", "You can no longer send answers"),
-        ("scheduled", 403, "This survey is not open yet", "Come back to this link then"),
-        ("unknown", 404, "Page not found", "check you copied the entire address"),
-        ("unknown-resume", 404, "This link does not work", "Check you copied the whole link"),
+        ("closed", 410, "This survey is closed", "You can no longer send answers", "closed"),
+        ("scheduled", 403, "This survey is not open yet", "Come back to this link then", "not-yet-open"),
+        ("unknown", 404, "Page not found", "check you copied the entire address", "not-found"),
+        ("unknown-resume", 404, "This link does not work", "Check you copied the whole link", "resume-not-found"),
     ],
+    ids=["closed", "not-yet-open", "unknown-link", "unknown-resume-link"],
 )
-def test_a_link_that_cannot_be_answered_shows_a_clear_page(contexts, seed, screenshot, case, status, heading, says):
+def test_a_link_that_cannot_be_answered_shows_a_clear_page(
+    contexts, seed, screenshot, case, status, heading, says, picture
+):
     page = contexts.new_page()
     if case in ("closed", "scheduled"):
         seeded = seed.round(case)
@@ -256,5 +260,4 @@ def test_a_link_that_cannot_be_answered_shows_a_clear_page(contexts, seed, scree
     expect(page.locator("main button, main input")).to_have_count(0)
     if case in ("closed", "scheduled"):
         expect(page.locator("main")).to_contain_text(seeded.organisation)
-    screenshot(page, {"closed": "closed", "scheduled": "not-yet-open", "unknown": "not-found",
-                      "unknown-resume": "resume-link-not-found"}[case])
+    screenshot(page, picture)

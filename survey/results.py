@@ -1,0 +1,175 @@
+"""A round's results: every department's figures (DESIGN.md section 3) with the anonymity rule
+(section 4) applied once, here. Pages, exports, the command line and reports all use these
+objects; none of them computes a figure or decides a suppression of its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from survey import queries
+from survey.anonymity import Group, suppressed_groups
+from survey.models import Department, Round
+from survey.questionnaire import Questionnaire
+from survey.scoring import GroupResult, RankedSuggestion, ScoreResult, Summary, group_result_from_scores, rank_suggestions
+
+ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One group's figures: a department (with the teams inside it) or the whole organisation."""
+
+    key: int | str
+    name: str
+    parent: str | None
+    includes: tuple[str, ...]
+    respondents: int
+    suppressed: bool
+    result: GroupResult | None
+    suggestions: tuple[RankedSuggestion, ...]
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    round_id: int
+    round_name: str
+    organisation: str
+    questionnaire: Questionnaire
+    asks_desired: bool
+    min_size: int
+    organisation_group: GroupFigures
+    groups: tuple[GroupFigures, ...]
+
+    def group(self, name: str) -> GroupFigures | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+
+def round_results(survey_round: Round, min_size: int) -> RoundResults:
+    questionnaire = survey_round.questionnaire
+    departments = sorted(survey_round.organisation.departments, key=lambda d: d.name)
+    respondents = queries.respondent_scores([survey_round.id], questionnaire).get(survey_round.id, [])
+    members = _members(departments)
+    by_department = defaultdict(list)
+    for respondent in respondents:
+        by_department[respondent.department_id].append(respondent)
+
+    sizes = {d.id: sum(len(by_department[m]) for m in members[d.id]) for d in departments}
+    suppressed = suppressed_groups(
+        [Group(ORGANISATION, len(respondents))]
+        + [Group(d.id, sizes[d.id], d.parent_id if d.parent_id else ORGANISATION) for d in departments],
+        min_size,
+    )
+
+    def figures(key, name, parent, includes, group_respondents):  # type: ignore[no-untyped-def]
+        hidden = key in suppressed
+        result = None if hidden else _group_result(questionnaire, group_respondents, survey_round.asks_desired)
+        suggestions = () if result is None else tuple(rank_suggestions(questionnaire, result.dimensions))
+        return GroupFigures(key, name, parent, includes, len(group_respondents), hidden, result, suggestions)
+
+    names = {d.id: d.name for d in departments}
+    groups = tuple(
+        figures(
+            d.id, d.name, names.get(d.parent_id) if d.parent_id else None,
+            tuple(names[m] for m in members[d.id] if m != d.id),
+            [r for m in members[d.id] for r in by_department[m]],
+        )
+        for d in _tree_order(departments)
+    )
+    return RoundResults(
+        round_id=survey_round.id,
+        round_name=survey_round.name,
+        organisation=survey_round.organisation.name,
+        questionnaire=questionnaire,
+        asks_desired=survey_round.asks_desired,
+        min_size=min_size,
+        organisation_group=figures(ORGANISATION, "All departments", None, tuple(names.values()), respondents),
+        groups=groups,
+    )
+
+
+def _group_result(questionnaire: Questionnaire, respondents: list, asks_desired: bool) -> GroupResult:  # type: ignore[type-arg]
+    current = [r.current for r in respondents]
+    desired = [r.desired for r in respondents] if asks_desired else None
+    return group_result_from_scores(questionnaire, current, desired)
+
+
+def _members(departments: list[Department]) -> dict[int, list[int]]:
+    """Each department with every department inside it, at any depth (itself first)."""
+    children = defaultdict(list)
+    for department in departments:
+        if department.parent_id:
+            children[department.parent_id].append(department.id)
+
+    def walk(department_id: int) -> list[int]:
+        return [department_id] + [m for child in children[department_id] for m in walk(child)]
+
+    return {d.id: walk(d.id) for d in departments}
+
+
+def _tree_order(departments: list[Department]) -> list[Department]:
+    """Top-level departments by name, each followed by the departments inside it."""
+    by_parent = defaultdict(list)
+    for department in departments:
+        by_parent[department.parent_id].append(department)
+
+    def walk(parent_id: int | None) -> list[Department]:
+        return [d2 for d in by_parent[parent_id] for d2 in [d, *walk(d.id)]]
+
+    return walk(None)
+
+
+# JSON (DESIGN.md section 6): extend, don't rename --------------------------------------------
+
+
+def to_json(results: RoundResults, department: str | None = None) -> dict[str, Any]:
+    groups = [g for g in results.groups if department is None or g.name == department]
+    document: dict[str, Any] = {
+        "round": results.round_name,
+        "round_id": results.round_id,
+        "organisation": results.organisation,
+        "questionnaire": {"id": results.questionnaire.id, "version": results.questionnaire.version},
+        "min_group_size": results.min_size,
+        "groups": [_group_json(g) for g in groups],
+    }
+    if department is None:
+        document["organisation_group"] = _group_json(results.organisation_group)
+    return document
+
+
+def _group_json(group: GroupFigures) -> dict[str, Any]:
+    document: dict[str, Any] = {"department": group.name, "parent": group.parent, "includes": list(group.includes),
+                                "suppressed": group.suppressed}
+    if group.suppressed or group.result is None:
+        return document
+    result = group.result
+    document["n"] = result.respondents
+    document["overall"] = _score_json(result.overall)
+    document["dimensions"] = {key: _score_json(score, with_divided=True) for key, score in result.dimensions.items()}
+    document["suggestions"] = [
+        {"id": s.suggestion.id, "dimension": s.suggestion.dimension, "priority": s.priority,
+         "horizon": s.suggestion.horizon, "title": s.suggestion.title, "mean": s.mean, "gap": s.gap}
+        for s in group.suggestions
+    ]
+    return document
+
+
+def _score_json(score: ScoreResult, with_divided: bool = False) -> dict[str, Any]:
+    current = score.current
+    document = _summary_json(current)
+    document["band"] = score.band
+    if with_divided:
+        document["divided"] = score.divided
+    document["desired"] = score.desired.mean if score.desired else None
+    document["desired_n"] = score.desired.n if score.desired else None
+    document["gap"] = score.gap
+    return document
+
+
+def _summary_json(summary: Summary | None) -> dict[str, Any]:
+    if summary is None:
+        return {"mean": None, "n": 0, "sd": None, "ci": None}
+    return {"mean": summary.mean, "n": summary.n, "sd": summary.sd,
+            "ci": list(summary.ci) if summary.ci else None}

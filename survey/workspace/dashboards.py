@@ -1,0 +1,3 @@
+"""Workspace views: dashboards."""
+
+from survey.workspace import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Workspace views: exports."""
+
+from survey.workspace import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Workspace views: manage."""
+
+from survey.workspace import bp  # noqa: F401
