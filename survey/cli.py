@@ -19,10 +19,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import run_simple
 
+from survey import exports, results
 from survey.assets import AssetError, ensure_assets
 from survey.extensions import db
 from survey.questionnaire import QuestionnaireError, load_file
-from survey import results
 from survey.services import ServiceError, accounts, paper_import, structure
 from survey.services import questionnaires as questionnaire_service
 
@@ -107,11 +107,15 @@ user_cli = AppGroup("user", help="Accounts for consultants and organisation view
 @click.option("--role", type=click.Choice(["consultant", "viewer"]), required=True)
 @click.option("--password", help="At least 12 characters; one is generated and printed if left out.")
 @click.option("--organisation", "organisations", multiple=True, help="An organisation the account may see.")
+@click.option("--can-export-raw", is_flag=True, help="May download raw answers (never respondent identity).")
 @transactional
-def user_create(email: str, role: str, password: str | None, organisations: tuple[str, ...]) -> None:
+def user_create(
+    email: str, role: str, password: str | None, organisations: tuple[str, ...], can_export_raw: bool
+) -> None:
     """Create an account."""
     orgs = [structure.find_organisation(name) for name in organisations]
     user, password_used = accounts.create_user(email, role, password, orgs)
+    user.can_export_raw = can_export_raw
     click.echo(f"Created {user.role.value} {user.email}")
     if password is None:
         click.echo(f"Password: {password_used}")
@@ -226,6 +230,28 @@ def results_command(round_ref: str, department: str | None, as_json: bool) -> No
     click.echo(json.dumps(results.to_json(figures, department), indent=2, allow_nan=False))
 
 
+@click.command("export")
+@click.argument("round_ref", metavar="ROUND")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="The file format.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The file to write.")
+@with_appcontext
+@transactional
+def export_command(round_ref: str, fmt: str, output: str) -> None:
+    """Write a round's tidy results (suppression applied) to a CSV or XLSX file."""
+    survey_round = structure.find_round(round_ref)
+    figures = results.round_results(survey_round, current_app.config["SURVEY_MIN_GROUP_SIZE"])
+    rows = exports.aggregate_rows(figures)
+    if fmt == "csv":
+        body: bytes = exports.to_csv(exports.COLUMNS, rows).encode("utf-8")
+    else:
+        body = exports.to_xlsx(figures, survey_round, rows, datetime.now(UTC))
+    try:
+        Path(output).write_bytes(body)
+    except OSError as error:
+        raise ServiceError(f"cannot write {output}: {error.strerror}") from None
+    click.echo(f"Wrote {len(rows)} rows of {survey_round.name} to {output}")
+
+
 # assets and demo -------------------------------------------------------------------------------
 
 
@@ -266,5 +292,5 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (questionnaire_cli, user_cli, org_cli, department_cli, round_cli, link_cli, responses_cli,
-                    results_command, assets_command, demo_command):
+                    results_command, export_command, assets_command, demo_command):
         app.cli.add_command(command)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -271,5 +272,7 @@ class User(UserMixin, db.Model):
         Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles])
     )
     created_at: Mapped[timestamp]
+    # A separate, explicit permission (DESIGN.md section 4): raw answers, never identities.
+    can_export_raw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisations: Mapped[list[Organisation]] = relationship(secondary=user_organisations)

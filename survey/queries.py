@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Float, case, cast, func, select
 
 from survey.extensions import db
-from survey.models import Answer, Kind, Response
+from survey.models import Answer, Comment, Kind, Response
 from survey.questionnaire import Questionnaire
 from survey.scoring import minimum_answered
 
@@ -90,3 +90,33 @@ def item_answers(round_id: int, department_ids: list[int], kind: Kind = Kind.CUR
     ):
         answers[response_id][item_id] = value
     return list(answers.values())
+
+
+def comments(round_id: int, department_ids: list[int]) -> list[tuple[str, str]]:
+    """The submitted respondents' comments, as (dimension id, text).
+
+    Ordered by dimension and then text, never by respondent, so that a reader cannot tell which
+    comments one person wrote. The caller decides whether the group may see them at all.
+    """
+    rows = db.session.execute(
+        select(Comment.dimension_id, Comment.text)
+        .join(Response, Response.id == Comment.response_id)
+        .where(
+            Response.round_id == round_id,
+            Response.department_id.in_(department_ids),
+            Response.submitted_at.is_not(None),
+        )
+        .order_by(Comment.dimension_id, Comment.text)
+    )
+    return [(dimension_id, text) for dimension_id, text in rows]
+
+
+def raw_answers(round_id: int) -> list[tuple[int, int, Kind, str, int | None]]:
+    """Every answer of the round's submitted responses: (response id, department id, kind, item
+    id, value). For the raw export, which must turn response ids into labels of its own."""
+    rows = db.session.execute(
+        select(Answer.response_id, Response.department_id, Answer.kind, Answer.item_id, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]

@@ -5,7 +5,9 @@ objects; none of them computes a figure or decides a suppression of its own.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,14 @@ from survey import queries
 from survey.anonymity import Group, suppressed_groups
 from survey.models import Department, Round
 from survey.questionnaire import Questionnaire
-from survey.scoring import GroupResult, RankedSuggestion, ScoreResult, Summary, group_result_from_scores, rank_suggestions
+from survey.scoring import (
+    GroupResult,
+    RankedSuggestion,
+    ScoreResult,
+    Summary,
+    group_result_from_scores,
+    rank_suggestions,
+)
 
 ORGANISATION = "organisation"
 
@@ -48,9 +57,33 @@ class RoundResults:
 
 
 def round_results(survey_round: Round, min_size: int) -> RoundResults:
-    questionnaire = survey_round.questionnaire
+    return results_for_rounds([survey_round], min_size)[survey_round.id]
+
+
+def results_for_rounds(
+    rounds: Sequence[Round], min_size: int, questionnaire: Questionnaire | None = None
+) -> dict[int, RoundResults]:
+    """``round_results`` for several rounds, one query per questionnaire version (trends, compare).
+
+    With ``questionnaire`` given (e.g. ``shared_questionnaire`` of rounds on different versions),
+    every round is scored on it: items and dimensions it does not have are left out.
+    """
+    by_questionnaire: dict[int | None, list[Round]] = defaultdict(list)
+    for survey_round in rounds:
+        by_questionnaire[None if questionnaire else survey_round.questionnaire_version_id].append(survey_round)
+    found: dict[int, RoundResults] = {}
+    for same in by_questionnaire.values():
+        used = questionnaire or same[0].questionnaire
+        respondents = queries.respondent_scores([r.id for r in same], used)
+        for survey_round in same:
+            found[survey_round.id] = _round_results(survey_round, min_size, used, respondents.get(survey_round.id, []))
+    return found
+
+
+def _round_results(
+    survey_round: Round, min_size: int, questionnaire: Questionnaire, respondents: list[queries.RespondentScores]
+) -> RoundResults:
     departments = sorted(survey_round.organisation.departments, key=lambda d: d.name)
-    respondents = queries.respondent_scores([survey_round.id], questionnaire).get(survey_round.id, [])
     members = _members(departments)
     by_department = defaultdict(list)
     for respondent in respondents:
@@ -88,6 +121,28 @@ def round_results(survey_round: Round, min_size: int) -> RoundResults:
         organisation_group=figures(ORGANISATION, "All departments", None, tuple(names.values()), respondents),
         groups=groups,
     )
+
+
+def shared_questionnaire(questionnaires: Sequence[Questionnaire]) -> Questionnaire:
+    """The first questionnaire cut down to the items (by id) and dimensions that all share, so
+    that rounds on different versions compare like with like (DESIGN.md section 2)."""
+    first = questionnaires[0]
+    if all(q is first or q == first for q in questionnaires):
+        return first
+    item_ids = set.intersection(*({(i.id, i.dimension) for i in q.items} for q in questionnaires))
+    items = tuple(i for i in first.items if (i.id, i.dimension) in item_ids)
+    dimension_ids = {dimension for _, dimension in item_ids}
+    return dataclasses.replace(
+        first,
+        items=items,
+        dimensions=tuple(d for d in first.dimensions if d.id in dimension_ids),
+        suggestions=tuple(s for s in first.suggestions if s.dimension in dimension_ids),
+    )
+
+
+def department_members(departments: Sequence[Department]) -> dict[int, list[int]]:
+    """Each department's id with the ids of every department inside it, at any depth."""
+    return _members(list(departments))
 
 
 def _group_result(questionnaire: Questionnaire, respondents: list, asks_desired: bool) -> GroupResult:  # type: ignore[type-arg]

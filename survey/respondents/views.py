@@ -214,8 +214,7 @@ def check():  # type: ignore[no-untyped-def]
     form = EmptyForm()
     missing = responses_service.unanswered(response)
     if form.validate_on_submit():
-        if missing:
-            flash("Answer the questions marked below before you send your answers.")
+        if missing:  # the page lists them in its error summary
             return redirect(url_for(".check"))
         try:
             responses_service.submit(response)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -64,3 +66,27 @@ def reset_password(user: User, password: str | None = None) -> str:
     user.password_hash = _hasher.hash(password)
     db.session.flush()
     return password
+
+
+@functools.cache
+def _unknown_account_hash() -> str:
+    """A hash of a random password, checked when no account matches, so that signing in with an
+    unknown email takes as long as with a wrong password (accounts cannot be found by timing)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account with this email and password, or None (whichever of the two was wrong)."""
+    user = find_user(email or "")
+    if user is None:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_unknown_account_hash(), password or "")
+        return None
+    return user if check_password(user, password or "") else None
+
+
+def give_access(user: User, organisation: Organisation) -> None:
+    """Let an account see (and, for a consultant, manage) an organisation."""
+    if organisation not in user.organisations:
+        user.organisations.append(organisation)
+    db.session.flush()

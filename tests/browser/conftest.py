@@ -3,7 +3,7 @@ browser context per test, seeded rounds, axe-core and screenshots.
 
 The server thread uses its own database connections, so these tests cannot use the rolled-back
 ``database`` fixture: they seed through ``db.session`` in an app context and commit, under
-unique names, and only ever look at the rows they made.
+unique names, only ever look at the rows they made, and delete them after each test.
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from survey.assets import AXE_SCRIPT
 from survey.extensions import db
-from survey.models import Kind, Response, utcnow
+from survey.models import Kind, Organisation, QuestionnaireVersion, Response, utcnow
 from survey.questionnaire import Questionnaire
 from survey.services import responses as responses_service
-from survey.services.questionnaires import load_directory
+from survey.services.questionnaires import QUESTIONNAIRE_DIR, load_path
 from survey.services.structure import create_department, create_link, create_organisation, create_round, find_link
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+SHIPPED_QUESTIONNAIRE = QUESTIONNAIRE_DIR / "npm-paradigm.yaml"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -45,7 +46,6 @@ DESKTOP = {"width": 1100, "height": 900}
 PHONE = {"width": 375, "height": 740}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 GOVUK_DEFAULT_TITLE = "GOV.UK - The best place to find government services and information"
-DONT_KNOW = "dk"
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -143,8 +143,10 @@ class Contexts:
 
 
 @pytest.fixture
-def contexts(browser: Browser, live_server: LiveServer) -> Iterator[Contexts]:
-    """A fresh browser context (no cookies) per call; the test fails on a 5xx or a script error."""
+def contexts(browser: Browser, live_server: LiveServer, seed: Seeder) -> Iterator[Contexts]:
+    """A fresh browser context (no cookies) per call; the test fails on a 5xx or a script error.
+
+    (It asks for ``seed`` so that the contexts close before the seeded rows are deleted.)"""
     opened = Contexts(browser, live_server.url)
     try:
         yield opened
@@ -152,12 +154,6 @@ def contexts(browser: Browser, live_server: LiveServer) -> Iterator[Contexts]:
         opened.close()
     if opened.problems:
         pytest.fail("the browser saw problems:\n" + "\n".join(opened.problems), pytrace=False)
-
-
-@pytest.fixture
-def page(contexts: Contexts) -> Page:
-    """A desktop page (1100x900) in its own context."""
-    return contexts.new_page()
 
 
 # --- seeded data ------------------------------------------------------------------------------
@@ -185,9 +181,13 @@ class SeededRound:
 
 @dataclass
 class Seeder:
+    """Commits rows for one test under unique names, and deletes them all afterwards, so that the
+    shared database looks to the other tests as if no browser test had run."""
+
     app: Flask
     base_url: str
-    made: list[SeededRound] = field(default_factory=list)
+    organisation_ids: list[int] = field(default_factory=list)
+    version_ids: list[int] = field(default_factory=list)
 
     def round(self, state: str = "open", *, desired: bool = False) -> SeededRound:
         """A round (``open``, ``closed`` or ``scheduled``) with one department and its invitation link."""
@@ -199,8 +199,11 @@ class Seeder:
         }[state]
         unique = uuid.uuid4().hex[:8]
         with self.app.app_context():
-            version = next(v for v in load_directory() if v.key == "npm-paradigm")
+            version, created = load_path(SHIPPED_QUESTIONNAIRE)
+            if created:
+                self.version_ids.append(version.id)
             organisation = create_organisation(f"Browser Council {unique}")
+            self.organisation_ids.append(organisation.id)
             department = create_department(organisation, "Adult social care")
             survey_round = create_round(
                 organisation,
@@ -222,7 +225,6 @@ class Seeder:
                 asks_desired=desired,
                 base_url=self.base_url,
             )
-        self.made.append(seeded)
         return seeded
 
     def response(self, seeded: SeededRound, sections: int | None = None) -> str:
@@ -253,10 +255,24 @@ class Seeder:
             db.session.rollback()
         return list(found)
 
+    def delete_everything(self) -> None:
+        """The organisations (their departments, rounds, links, responses and answers go with them,
+        through the foreign keys' ON DELETE CASCADE) and the questionnaire version if this test froze it."""
+        with self.app.app_context():
+            if self.organisation_ids:
+                db.session.execute(delete(Organisation).where(Organisation.id.in_(self.organisation_ids)))
+            if self.version_ids:
+                db.session.execute(delete(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(self.version_ids)))
+            db.session.commit()
+
 
 @pytest.fixture
-def seed(live_server: LiveServer) -> Seeder:
-    return Seeder(app=live_server.app, base_url=live_server.url)
+def seed(live_server: LiveServer) -> Iterator[Seeder]:
+    seeder = Seeder(app=live_server.app, base_url=live_server.url)
+    try:
+        yield seeder
+    finally:
+        seeder.delete_everything()
 
 
 # --- axe, page structure and screenshots ------------------------------------------------------
