@@ -19,13 +19,17 @@ UK_TIME = ZoneInfo("Europe/London")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:
+    """Build the app. ``production`` (the gunicorn entry point, ``survey.wsgi``) requires
+    ``SECRET_KEY`` and HTTPS-only cookies; the demo and the tests may use an instance key."""
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    if not app.config["SECRET_KEY"]:
+    if production:
+        config.require_production_settings(app.config)
+    elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
 
     db.init_app(app)
@@ -48,10 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["long_date"] = long_date
 
-    from survey import cli, errors, workspace
+    from survey import cli, errors, health, workspace
     from survey.auth import views as auth
     from survey.respondents import views as respondents
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(respondents.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspace.bp)

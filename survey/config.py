@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,5 +62,24 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int_setting("SURVEY_SESSION_HOURS", 8)),
     }
     return settings
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that production cannot run without."""
+
+
+def require_production_settings(settings: dict[str, Any]) -> None:
+    """Refuse to start without a real secret key; send cookies over HTTPS only."""
+    if not settings.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "SECRET_KEY is not set: production needs one secret shared by every app process "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if len(settings["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY is too short: use at least 32 random characters")
+    settings["SESSION_COOKIE_SECURE"] = True
+    settings["REMEMBER_COOKIE_SECURE"] = True
+    settings["PREFERRED_URL_SCHEME"] = "https"

@@ -1,0 +1,26 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py survey.wsgi:app``.
+
+Every setting can be overridden from the environment (GUNICORN_CMD_ARGS or the variables below).
+The app keeps no state in process memory that another process needs (sessions are signed
+cookies, everything else is in the database), so any number of workers and hosts can serve it.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("SURVEY_THREADS", 2))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle workers now and then, staggered by the jitter
+max_requests_jitter = 200
+limit_request_line = 8190
+limit_request_fields = 100
+forwarded_allow_ips = os.environ.get("SURVEY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
+preload_app = False  # each worker opens its own database connections

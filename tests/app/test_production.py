@@ -1,0 +1,37 @@
+"""Production settings and the health endpoint."""
+
+import pytest
+
+from survey import create_app
+from survey.config import ConfigurationError
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app(production=True)
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigurationError, match="too short"):
+        create_app(production=True)
+
+
+def test_production_sends_cookies_over_https_only(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    app = create_app(production=True)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_health_endpoint_checks_the_database(client):
+    reply = client.get("/healthz")
+    assert reply.status_code == 200 and reply.json == {"status": "ok", "database": "ok"}
+
+
+def test_the_health_endpoint_reports_an_unreachable_database(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing-dir/none.db"})
+    reply = app.test_client().get("/healthz")
+    assert reply.status_code == 503 and reply.json["database"] == "unreachable"
