@@ -133,7 +133,8 @@ def _links(organisation: Organisation) -> dict[str, str]:
     store = Path(current_app.instance_path) / "demo-links.json"
     open_round = max(organisation.rounds, key=lambda r: r.opens_at)
     saved = json.loads(store.read_text()) if store.exists() else {}
-    if saved.get("round_id") == open_round.id:
+    database = db.engine.url.render_as_string(hide_password=True)
+    if saved.get("round_id") == open_round.id and saved.get("database") == database:
         return saved["links"]
     links = {}
     for department in organisation.departments:
@@ -141,7 +142,7 @@ def _links(organisation: Organisation) -> dict[str, str]:
             continue
         _, token = structure.create_link(open_round, department)
         links[department.name] = token
-    store.write_text(json.dumps({"round_id": open_round.id, "links": links}))
+    store.write_text(json.dumps({"database": database, "round_id": open_round.id, "links": links}))
     store.chmod(0o600)
     return links
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,10 +21,15 @@ from survey.models import (
     Round,
     utcnow,
 )
-from survey.questionnaire import load_file
+from survey.questionnaire import Questionnaire, load_file
 from survey.tokens import hash_token
 
 SHIPPED = Path(__file__).resolve().parents[1] / "questionnaires" / "npm-paradigm.yaml"
+
+
+@functools.cache
+def shipped() -> Questionnaire:
+    return load_file(SHIPPED)
 
 
 class Base(SQLAlchemyModelFactory):
@@ -57,9 +63,9 @@ class QuestionnaireVersionFactory(Base):
 
     key = "npm-paradigm"
     version = 1
-    title = factory.LazyFunction(lambda: load_file(SHIPPED).title)
-    content = factory.LazyFunction(lambda: load_file(SHIPPED).to_data())
-    content_hash = factory.LazyFunction(lambda: load_file(SHIPPED).content_hash())
+    title = factory.LazyFunction(lambda: shipped().title)
+    content = factory.LazyFunction(lambda: shipped().to_data())
+    content_hash = factory.LazyFunction(lambda: shipped().content_hash())
     source_text = factory.LazyFunction(lambda: SHIPPED.read_text())
 
 

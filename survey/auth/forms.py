@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 
 def _strip(value: str | None) -> str | None:
@@ -18,7 +18,7 @@ class SignInForm(FlaskForm):
         widget=GovTextInput(),
         filters=[_strip],
         validators=[
-            InputRequired("Enter your email address"),
+            DataRequired("Enter your email address"),
             Length(max=254, message="Enter a shorter email address"),
         ],
     )

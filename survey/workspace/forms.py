@@ -12,7 +12,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, GovSelect, GovTextInput
 from wtforms import BooleanField, Field, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from survey import UK_TIME
 from survey.services.structure import MAX_NAME
@@ -100,7 +100,7 @@ def _name_field(what: str, example: str) -> StringField:
         filters=[_strip],
         description=f"For example, {example}",
         validators=[
-            InputRequired(f"Enter a name for the {what}"),
+            DataRequired(f"Enter a name for the {what}"),
             Length(max=MAX_NAME, message=f"The name must be {MAX_NAME} characters or fewer"),
         ],
     )

@@ -120,8 +120,6 @@ def new_department(organisation_id: int):  # type: ignore[no-untyped-def]
     require_consultant()
     form = DepartmentForm()
     form.set_parent_choices(structure.department_tree(found))
-    if request.method == "GET" and request.args.get("parent", "").isdigit():
-        form.parent.data = int(request.args["parent"])
     if form.validate_on_submit():
         try:
             parent = _parent(form, found)
