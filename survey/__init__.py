@@ -52,10 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["long_date"] = long_date
 
-    from survey import cli, errors, health, workspace
+    from survey import cli, errors, health, security, workspace
     from survey.auth import views as auth
     from survey.respondents import views as respondents
 
+    security.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(respondents.bp)
     app.register_blueprint(auth.bp)

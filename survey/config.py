@@ -62,6 +62,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        "SURVEY_SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
+        "SURVEY_TOKEN_LIMIT": os.environ.get("SURVEY_TOKEN_LIMIT", "30 per minute"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int_setting("SURVEY_SESSION_HOURS", 8)),
     }
     return settings

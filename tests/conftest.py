@@ -49,7 +49,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "tests-only-secret",
-         "SURVEY_BASE_URL": "http://localhost"}
+         "SURVEY_BASE_URL": "http://localhost", "RATELIMIT_ENABLED": False}
     )
     with app.app_context():
         upgrade()

@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as HttpResponse
 
 from survey.auth.forms import SignInForm, SignOutForm
+from survey.security import limiter, sign_in_failed, sign_in_limit
 from survey.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -44,6 +45,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(sign_in_limit, methods=["POST"], deduct_when=sign_in_failed)
 def sign_in():  # type: ignore[no-untyped-def]
     destination = safe_next(request.args.get("next")) or url_for("workspace.organisations")
     if current_user.is_authenticated:

@@ -22,6 +22,7 @@ from survey.respondents.forms import (
 )
 from survey.services import ServiceError
 from survey.services import responses as responses_service
+from survey.security import limiter, token_limit, token_unknown
 from survey.services.structure import find_link
 from survey.tokens import looks_like_token
 
@@ -63,6 +64,7 @@ def _page_context(response: Response, **extra):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.shared_limit(token_limit, scope="tokens", deduct_when=token_unknown)
 def start(token: str):  # type: ignore[no-untyped-def]
     link = _link_or_404(token)
     status = link.round.status()
@@ -88,6 +90,7 @@ def start(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/r/<token>")
+@limiter.shared_limit(token_limit, scope="tokens", deduct_when=token_unknown)
 def resume(token: str):  # type: ignore[no-untyped-def]
     response = responses_service.find_by_resume_token(token) if looks_like_token(token) else None
     if response is None:

@@ -1,0 +1,64 @@
+"""Security headers, the Content-Security-Policy and rate limits."""
+
+import re
+
+import pytest
+
+from survey import create_app
+from survey.services import accounts
+from tests.factories import LinkFactory
+
+NONCE = re.compile(r"<script nonce=\"([^\"]+)\">")
+
+
+def test_every_page_sends_a_strict_content_security_policy(client):
+    link = LinkFactory()
+    reply = client.get(f"/s/{link.token}")
+    policy = reply.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    nonce = NONCE.search(reply.get_data(as_text=True)).group(1)
+    assert f"'nonce-{nonce}'" in policy
+    assert reply.headers["X-Frame-Options"] == "DENY"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert reply.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_inline_scripts_all_carry_the_nonce(client):
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert all("nonce=" in tag or "src=" in tag for tag in re.findall(r"<script[^>]*>", page))
+
+
+@pytest.fixture
+def limited_app(database_url, tmp_path):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x",
+                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
+                       "RATELIMIT_STORAGE_URI": "memory://", "SURVEY_SIGN_IN_LIMIT": "3 per minute",
+                       "SURVEY_TOKEN_LIMIT": "3 per minute"})
+
+
+def test_failed_sign_ins_are_rate_limited(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.post("/sign-in", data={"email": "nobody@example.org", "password": "wrong-password-123"})
+                .status_code for _ in range(4)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3] == 429
+
+
+def test_guessing_invitation_links_is_rate_limited_but_a_real_link_is_not(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.get(f"/s/guessed-token-number-{n:04d}").status_code for n in range(4)]
+    assert statuses == [404, 404, 404, 429]
+    assert "Too many attempts" in client.get("/r/another-guessed-token-0001").get_data(as_text=True)
+
+
+def test_successful_look_ups_do_not_count(limited_app, database):
+    link = LinkFactory()  # db.session is shared by both apps, so limited_app sees it
+    client = limited_app.test_client()
+    statuses = {client.get(f"/s/{link.token}").status_code for _ in range(6)}
+    assert statuses == {200}
+
+
+def test_passwords_are_hashed_with_argon2id(app, database):
+    user, _ = accounts.create_user("hash@example.org", "consultant", "a-long-password-123")
+    assert user.password_hash.startswith("$argon2id$")
