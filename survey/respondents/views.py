@@ -242,6 +242,25 @@ def check():  # type: ignore[no-untyped-def]
     )
 
 
+@bp.route("/survey/withdraw", methods=["GET", "POST"])
+def withdraw():  # type: ignore[no-untyped-def]
+    response = _current_response()
+    if response is None:
+        return render_template("respondents/no_session.html", title="Your session has ended"), 401
+    status = response.round.status()
+    if status is not RoundStatus.OPEN:
+        return _round_unavailable(status, response.round)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        responses_service.withdraw(response)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)
+        return render_template("respondents/withdrawn.html", title="Your answers have been deleted",
+                               service_name=response.round.questionnaire.title)
+    return render_template("respondents/withdraw.html", **_page_context(response), form=form,
+                           title="Delete your answers")
+
+
 @bp.route("/survey/done")
 def done():  # type: ignore[no-untyped-def]
     response = _current_response()

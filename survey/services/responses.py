@@ -142,3 +142,13 @@ def submit(response: Response) -> bool:
     )
     db.session.refresh(response)
     return result.rowcount == 1
+
+
+def withdraw(response: Response) -> None:
+    """Delete a response and everything in it, at the respondent's request, while the round is open.
+
+    A hard delete: nothing of it is kept, so it stops counting at once, submitted or not.
+    """
+    _require_open(response)
+    db.session.delete(response)
+    db.session.flush()

@@ -264,3 +264,38 @@ def test_respondent_pages_are_never_cached(client, link):
 def test_submitted_response_factory_counts(client):
     response = ResponseFactory(submitted=True, answers={"roles-1": 4})
     assert submitted_count(response.round_id) == 1
+
+
+def test_a_respondent_can_withdraw_a_sent_response_while_the_round_is_open(client, link):
+    start(client, link)
+    answer_everything(client, link.round.questionnaire)
+    client.submit("/survey/check", {})
+    assert "delete your answers" in client.get("/survey/done").get_data(as_text=True)
+    page = client.submit("/survey/withdraw", {})
+    assert "Your answers have been deleted" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+    assert client.get("/survey/check").status_code == 401
+
+
+def test_the_resume_link_of_a_withdrawn_response_no_longer_works(client, link, app):
+    start(client, link)
+    client.submit("/survey/section/1", {"action": "save"})
+    resume_path = RESUME_LINK.search(client.get("/survey/saved").get_data(as_text=True)).group(1)
+    client.submit("/survey/withdraw", {})
+    assert app.test_client().get(resume_path).status_code == 404
+
+
+def test_withdrawing_after_the_round_closed_is_refused(client, link):
+    from survey.models import utcnow
+
+    start(client, link)
+    answer_everything(client, link.round.questionnaire)
+    client.submit("/survey/check", {})
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/survey/withdraw").get_data(as_text=True)).group(1)
+    link.round.closes_at = utcnow()
+    db.session.commit()
+    reply = client.post("/survey/withdraw", data={"csrf_token": token})
+    assert reply.status_code == 410
+    assert submitted_count(link.round_id) == 1

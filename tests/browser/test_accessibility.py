@@ -138,6 +138,19 @@ def test_confirmation_page(contexts, seed, audit):
     audit(page, "the confirmation page")
 
 
+def test_withdrawal_pages(contexts, seed, audit):
+    seeded = seed.round()
+    resume_token = seed.response(seeded)
+    page = contexts.new_page()
+    page.goto(f"/r/{resume_token}")
+    page.get_by_role("link", name="Delete my answers instead").click()
+    expect(page.locator("h1")).to_have_text("Delete your answers")
+    audit(page, "the page asking to confirm a withdrawal")
+    page.get_by_role("button", name="Delete my answers").click()
+    expect(page.locator("h1")).to_have_text("Your answers have been deleted")
+    audit(page, "the page confirming a withdrawal")
+
+
 @pytest.mark.parametrize("case", ["closed", "not-yet-open", "not-found", "session-ended"])
 def test_pages_that_stop_the_journey(contexts, seed, audit, case):
     page = contexts.new_page()
