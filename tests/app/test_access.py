@@ -240,3 +240,20 @@ def test_token_routes_answer_404_to_tokens_nobody_was_given(app, client, organis
                 if status != 404:
                     problems.append(f"{method} {url}: {status}, not 404")
     assert not problems, "\n".join(problems)
+
+
+def test_every_post_refuses_a_request_without_its_csrf_token_and_changes_nothing(app, client, organisations):
+    """Signed in, on one's own organisation's objects: a POST without the form's token is refused."""
+    own, _ = organisations
+    sign_in_as_consultant_of(client, own)
+    before = row_counts()
+    refused = []
+    for rule in walked_rules(app):
+        if "POST" not in methods_of(rule):
+            continue
+        for url in urls(rule, dict.fromkeys(OBJECT_PARAMETERS, own)):
+            reply = client.post(url, data={})
+            assert reply.status_code == 400, f"POST {url} without a CSRF token answered {reply.status_code}"
+            refused.append(url)
+    assert row_counts() == before
+    assert any("/manage/" in url for url in refused) and any(url.startswith("/s/") for url in refused)
