@@ -334,8 +334,6 @@ def trend(
         body.append(f'<line x1="{left - 5:g}" y1="{y:g}" x2="{left:g}" y2="{y:g}" stroke="{SECONDARY}"/>')
         body.append(_text(left - 8, y + 4, str(tick), size=12, anchor="end"))
     body.append(f'<line x1="{left:g}" y1="{top:g}" x2="{left:g}" y2="{bottom:g}" stroke="{SECONDARY}"/>')
-    body.append(_text(4, top + 4, poles[1][:9], size=11))
-    body.append(_text(4, bottom + 4, "NPM" if poles[0] == DEFAULT_POLES[0] else poles[0][:9], size=11))
     step = (right - left) / max(len(points), 1)
     xs = [round(left + step * (index + 0.5), 2) for index in range(len(points))]
     body += _trend_lines(points, xs, y_for)

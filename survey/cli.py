@@ -244,7 +244,7 @@ def export_command(round_ref: str, fmt: str, output: str) -> None:
     if fmt == "csv":
         body: bytes = exports.to_csv(exports.COLUMNS, rows).encode("utf-8")
     else:
-        body = exports.to_xlsx(figures, survey_round, rows, datetime.now(UTC))
+        body = exports.to_xlsx(figures, rows, datetime.now(UTC))
     try:
         Path(output).write_bytes(body)
     except OSError as error:
@@ -294,3 +294,4 @@ def init_app(app: Flask) -> None:
     for command in (questionnaire_cli, user_cli, org_cli, department_cli, round_cli, link_cli, responses_cli,
                     results_command, export_command, assets_command, demo_command):
         app.cli.add_command(command)
+    app.cli.add_command(__import__("survey.report_cli", fromlist=["report_cli"]).report_cli)  # imports survey.cli

@@ -136,7 +136,7 @@ def _csv_value(value: Any) -> Any:
     return safe_cell(value)
 
 
-def to_xlsx(results: RoundResults, survey_round: Round, rows: Iterable[Row], generated_at: datetime) -> bytes:
+def to_xlsx(results: RoundResults, rows: Iterable[Row], generated_at: datetime) -> bytes:
     """A workbook with the tidy rows ("Results") and what they are ("About")."""
     workbook = Workbook()
     sheet = workbook.active
@@ -148,7 +148,7 @@ def to_xlsx(results: RoundResults, survey_round: Round, rows: Iterable[Row], gen
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     about = workbook.create_sheet("About")
-    for key, value in about_rows(results, survey_round, generated_at):
+    for key, value in about_rows(results, generated_at):
         about.append([key, safe_cell(value)])
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 100
@@ -157,7 +157,7 @@ def to_xlsx(results: RoundResults, survey_round: Round, rows: Iterable[Row], gen
     return buffer.getvalue()
 
 
-def about_rows(results: RoundResults, survey_round: Round, generated_at: datetime) -> list[tuple[str, Any]]:
+def about_rows(results: RoundResults, generated_at: datetime) -> list[tuple[str, Any]]:
     questionnaire = results.questionnaire
     return [
         ("Organisation", results.organisation),

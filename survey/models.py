@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -88,6 +89,11 @@ class Organisation(db.Model):
     id: Mapped[intpk]
     name: Mapped[name_str] = mapped_column(unique=True)
     created_at: Mapped[timestamp]
+    # Report branding (validated in reports/branding.py): a #rrggbb colour that white text can sit
+    # on, and a small PNG or SVG logo.
+    brand_colour: Mapped[str | None] = mapped_column(String(7))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(20))
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="organisation", order_by="Department.name", cascade="all, delete-orphan"
@@ -276,3 +282,30 @@ class User(UserMixin, db.Model):
     can_export_raw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisations: Mapped[list[Organisation]] = relationship(secondary=user_organisations)
+
+
+class ReportCommentary(db.Model):
+    """A consultant's commentary for a report: one round and one department, or the whole
+    organisation when ``department_id`` is NULL."""
+
+    __tablename__ = "report_commentaries"
+    __table_args__ = (UniqueConstraint("round_id", "department_id"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[timestamp]
+
+
+class ReportCache(db.Model):
+    """A built PDF report, keyed on a hash of everything it depends on (reports/cache.py), so that
+    every app process and batch worker shares it. ``subject`` says which report of the round it is."""
+
+    __tablename__ = "report_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(40))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[timestamp]

@@ -20,8 +20,9 @@ from survey.scoring import (
     RankedSuggestion,
     ScoreResult,
     Summary,
-    group_result_from_scores,
     rank_suggestions,
+    respondent_overall,
+    score_result,
 )
 
 ORGANISATION = "organisation"
@@ -96,9 +97,12 @@ def _round_results(
         min_size,
     )
 
+    asks_desired = survey_round.asks_desired
+    overalls = _respondent_overalls(questionnaire, respondents, asks_desired)
+
     def figures(key, name, parent, includes, group_respondents):  # type: ignore[no-untyped-def]
         hidden = key in suppressed
-        result = None if hidden else _group_result(questionnaire, group_respondents, survey_round.asks_desired)
+        result = None if hidden else _group_result(questionnaire, group_respondents, overalls, asks_desired)
         suggestions = () if result is None else tuple(rank_suggestions(questionnaire, result.dimensions))
         return GroupFigures(key, name, parent, includes, len(group_respondents), hidden, result, suggestions)
 
@@ -145,10 +149,43 @@ def department_members(departments: Sequence[Department]) -> dict[int, list[int]
     return _members(list(departments))
 
 
-def _group_result(questionnaire: Questionnaire, respondents: list, asks_desired: bool) -> GroupResult:  # type: ignore[type-arg]
-    current = [r.current for r in respondents]
-    desired = [r.desired for r in respondents] if asks_desired else None
-    return group_result_from_scores(questionnaire, current, desired)
+def _respondent_overalls(
+    questionnaire: Questionnaire, respondents: list[queries.RespondentScores], asks_desired: bool
+) -> dict[int, tuple[float | None, float | None]]:
+    """Rule 3 once per respondent (current, desired): a respondent counts in every group above
+    their team too, and this is the most frequent calculation of a round."""
+    return {
+        r.response_id: (respondent_overall(questionnaire, r.current),
+                        respondent_overall(questionnaire, r.desired) if asks_desired else None)
+        for r in respondents
+    }
+
+
+def _group_result(
+    questionnaire: Questionnaire,
+    respondents: list[queries.RespondentScores],
+    overalls: dict[int, tuple[float | None, float | None]],
+    asks_desired: bool,
+) -> GroupResult:
+    """``scoring.group_result_from_scores``, with the respondents' overall scores worked out once
+    (``_respondent_overalls``) instead of once per group; rules 4 to 7 stay in ``scoring``."""
+
+    def column(dimension_id: str, desired: bool) -> list[float | None]:
+        return [(r.desired if desired else r.current).get(dimension_id) for r in respondents]
+
+    return GroupResult(
+        respondents=len(respondents),
+        overall=score_result(
+            questionnaire,
+            [overalls[r.response_id][0] for r in respondents],
+            [overalls[r.response_id][1] for r in respondents] if asks_desired else None,
+        ),
+        dimensions={
+            d.id: score_result(questionnaire, column(d.id, False), column(d.id, True) if asks_desired else None)
+            for d in questionnaire.dimensions
+        },
+        desired_collected=asks_desired,
+    )
 
 
 def _members(departments: list[Department]) -> dict[int, list[int]]:

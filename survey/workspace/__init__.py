@@ -59,4 +59,4 @@ def require_consultant() -> None:
         abort(404)
 
 
-from survey.workspace import dashboards, exports, manage  # noqa: E402,F401 - views register on bp
+from survey.workspace import dashboards, exports, manage, reports  # noqa: E402,F401 - views register on bp

@@ -57,6 +57,12 @@ def interval(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f"{charts.one_decimal(ci[0])} to {charts.one_decimal(ci[1])}"
 
 
+@bp.before_request
+def forget_figures() -> None:
+    """Results are cached for one request only."""
+    g.pop("round_results", None)
+
+
 def figures_for(rounds: list[Round], questionnaire: Questionnaire | None = None) -> dict[int, RoundResults]:
     """Each round's results, computed once per request (and per questionnaire they are scored on)."""
     cache: dict[tuple[int, int | None], RoundResults] = g.setdefault("round_results", {})
@@ -134,9 +140,10 @@ def heat_header(column: Column, sort: str | None, order: str) -> dict[str, Any]:
     if sort == column.key:
         attributes["aria-sort"] = "ascending" if order == "asc" else "descending"
         state = " (sorted lowest first)" if order == "asc" else " (sorted highest first)"
-    html = Markup('<a class="govuk-link app-sort-link" href="{}">{}<span class="govuk-visually-hidden">{}, '
-                  "sort {}</span></a>").format(href, column.title, state,
-                                               "lowest first" if next_order == "asc" else "highest first")
+    arrow = {"": "", " (sorted lowest first)": " ▲", " (sorted highest first)": " ▼"}[state]
+    html = Markup('<a class="govuk-link app-sort-link" href="{}">{}<span aria-hidden="true">{}</span>'
+                  '<span class="govuk-visually-hidden">{}, sort {}</span></a>').format(
+        href, column.title, arrow, state, "lowest first" if next_order == "asc" else "highest first")
     return {"html": html, "format": "numeric", "attributes": attributes, "classes": "app-heat-header"}
 
 
@@ -190,9 +197,9 @@ def round_results(round_id: int) -> str:
     questionnaire = results.questionnaire
     columns = [Column("overall", "Overall")] + [Column(d.id, d.title) for d in questionnaire.dimensions]
     sort, order = sort_arguments(columns)
+    tree_order = url_for(".round_results", round_id=round_id)
     head = [{"html": Markup('<a class="govuk-link" href="{}">Department<span class="govuk-visually-hidden">, '
-                            "in tree order</span></a>").format(url_for(".round_results", round_id=round_id)),
-             "attributes": {} if sort else {"aria-sort": "none"}},
+                            "sort in the order of the organisation</span></a>").format(tree_order)},
             heat_header(Column("n", "Responses"), sort, order),
             *(heat_header(column, sort, order) for column in columns)]
     started = sum(started for started, _ in queries.response_counts(round_id).values())
@@ -346,7 +353,7 @@ def trends(organisation_id: int) -> str:
             "other_rounds": [r for r in organisation.rounds if r not in rounds],
         }
     return render_template(
-        "workspace/dashboards/trends.html", title=f"Trends: {organisation.name}", organisation=organisation,
+        "workspace/dashboards/trends.html", title=f"Trends across rounds: {organisation.name}", organisation=organisation,
         rounds=rounds, department=department, breadcrumbs=crumbs(organisation, ("Trends", None)), **context,
     )
 
@@ -459,7 +466,7 @@ def compare(organisation_id: int) -> str:
     if a is not None and b is not None:
         context = comparison(a, b)
     return render_template(
-        "workspace/dashboards/compare.html", title=f"Compare groups: {organisation.name}", organisation=organisation,
+        "workspace/dashboards/compare.html", title=f"Compare two groups: {organisation.name}", organisation=organisation,
         a=a, b=b, options=side_options(organisation), breadcrumbs=crumbs(organisation, ("Compare", None)),
         **context,
     )

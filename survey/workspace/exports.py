@@ -32,7 +32,7 @@ def export(round_id: int, fmt: str) -> Response:
     name = exports.filename(results.organisation, results.round_name, "results", extension=fmt)
     if fmt == "csv":
         return _download(exports.to_csv(exports.COLUMNS, rows), "text/csv; charset=utf-8", name)
-    return _download(exports.to_xlsx(results, survey_round, rows, utcnow()), XLSX, name)
+    return _download(exports.to_xlsx(results, rows, utcnow()), XLSX, name)
 
 
 @bp.route("/rounds/<int:round_id>/answers.csv")

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from survey import create_app
+from survey.extensions import db
 from survey.services import accounts
 from tests.factories import LinkFactory
 
@@ -30,11 +31,14 @@ def test_inline_scripts_all_carry_the_nonce(client):
 
 
 @pytest.fixture
-def limited_app(database_url, tmp_path):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x",
+def limited_app(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x",
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
                        "RATELIMIT_STORAGE_URI": "memory://", "SURVEY_SIGN_IN_LIMIT": "3 per minute",
                        "SURVEY_TOKEN_LIMIT": "3 per minute"})
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # its own pool: close it now rather than leave it to the garbage collector
 
 
 def test_failed_sign_ins_are_rate_limited(limited_app):
