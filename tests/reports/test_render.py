@@ -149,3 +149,11 @@ def test_a_shown_group_without_enough_complete_answers_still_gets_a_report(datab
     assert "No suggestion in the questionnaire fits" in text
     assert "Too few people answered enough questions for an overall score." in text_of(
         reports.report_html(ReportTarget(survey_round.id), MIN))
+
+
+def test_a_first_round_has_no_trends_and_says_there_is_nothing_to_compare_with(database):
+    scenario = build(rounds=1)
+    team = text_of(html_of(scenario, "Contact Centre"))
+    assert "No earlier round to compare with." in team and "Change since" not in team
+    organisation = html_of(scenario)
+    assert "Trends over rounds" not in organisation and 'href="#trends"' not in organisation
