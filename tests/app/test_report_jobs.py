@@ -29,7 +29,8 @@ def redis(app):  # type: ignore[no-untyped-def]
     try:
         connection.ping()
     except RedisConnectionError:
-        pytest.skip("no Redis server on 127.0.0.1:6379")
+        pytest.fail("no Redis server on 127.0.0.1:6379: start it (see .ci/run), the report jobs need it",
+                    pytrace=False)
     connection.flushdb()  # database 13 is this test's alone
     app.config["REDIS_URL"] = REDIS_URL
     yield connection

@@ -141,7 +141,7 @@ def test_scale_positions_and_paradigm_values_are_inverse_and_swap_mirrors(points
     for swapped in (False, True):
         item = q.Item(id="i", dimension="d", npm="n", relational="r", swapped=swapped)
         value = item.to_paradigm(position, points)
-        assert 1 <= value <= points
+        assert value in range(1, points + 1)
         assert item.to_position(value, points) == position
         assert value == (points + 1 - position if swapped else position)
 
