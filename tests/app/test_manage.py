@@ -456,3 +456,13 @@ def test_a_viewer_without_organisations_is_told_to_ask_for_access(client):
     sign_in(client, "viewer", [])
     page = client.get("/manage/").get_data(as_text=True)
     assert "You cannot see any organisation yet" in page and "Ask the consultant" in page
+
+
+def test_the_round_and_organisation_pages_lead_to_the_reports_and_branding(client):
+    survey_round = RoundFactory()
+    sign_in(client, "consultant", [survey_round.organisation])
+    round_page = client.get(f"/manage/rounds/{survey_round.id}").get_data(as_text=True)
+    assert f'href="/manage/rounds/{survey_round.id}/reports"' in round_page
+    assert client.get(f"/manage/rounds/{survey_round.id}/reports").status_code == 200
+    organisation_page = client.get(f"/manage/organisations/{survey_round.organisation_id}").get_data(as_text=True)
+    assert f'href="/manage/organisations/{survey_round.organisation_id}/branding"' in organisation_page
