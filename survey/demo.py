@@ -21,6 +21,7 @@ from survey.models import Answer, Kind, Organisation, Response, Round, utcnow
 from survey.questionnaire import Questionnaire
 from survey.services import accounts, structure
 from survey.services import questionnaires as questionnaire_service
+from survey.services.scores import record_scores
 
 ORGANISATION = "Riverside Borough Council"
 CONSULTANT = "consultant@example.org"
@@ -101,6 +102,7 @@ def _seed_round(survey_round: Round, organisation: Organisation, index: int, rng
             db.session.flush()
             answer_rows += _answers(response, questionnaire, start + drift, dimension_shift, rng)
     db.session.execute(insert(Answer), answer_rows)
+    record_scores(sorted({row["response_id"] for row in answer_rows}))
 
 
 def _answers(response, questionnaire: Questionnaire, position, shift, rng) -> list[dict]:  # type: ignore[no-untyped-def]

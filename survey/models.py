@@ -162,6 +162,9 @@ class Round(db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     asks_desired: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[timestamp]
+    # Set when the retention rule deleted the round's answers and comments; its results then
+    # come from the respondents' stored dimension scores alone (RespondentScore).
+    answers_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="rounds")
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
@@ -218,6 +221,7 @@ class Response(db.Model):
     department: Mapped[Department] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
     comments: Mapped[list[Comment]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    scores: Mapped[list[RespondentScore]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class Answer(db.Model):
@@ -238,6 +242,25 @@ class Answer(db.Model):
     value: Mapped[int | None] = mapped_column(SmallInteger)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class RespondentScore(db.Model):
+    """A submitted respondent's score on one dimension (DESIGN.md section 3, rule 2), worked out
+    once when the response is submitted on the round's own questionnaire version.
+
+    Dashboards and reports read these instead of every answer, and they outlive the answers when
+    the retention rule deletes those. A dimension with too few items answered has no row.
+    """
+
+    __tablename__ = "respondent_scores"
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[Kind] = mapped_column(
+        Enum(Kind, native_enum=False, length=10, values_callable=lambda kinds: [k.value for k in kinds]),
+        primary_key=True,
+    )
+    dimension_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float]
 
 
 class Comment(db.Model):
@@ -282,6 +305,26 @@ class User(UserMixin, db.Model):
     can_export_raw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisations: Mapped[list[Organisation]] = relationship(secondary=user_organisations)
+
+
+class AuditEvent(db.Model):
+    """Who did what, when: sign-ins (and failed attempts), exports and report downloads.
+
+    ``user_email`` is copied so the record survives the account; ``organisation_id`` says whose
+    consultants may read it (NULL for events that belong to no organisation, such as sign-ins).
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_organisation_occurred", "organisation_id", "occurred_at"),)
+
+    id: Mapped[intpk]
+    occurred_at: Mapped[timestamp] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    user_email: Mapped[str | None] = mapped_column(String(254))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(500))
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
 
 
 class ReportCommentary(db.Model):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, String, case, column, func, select, values
 
 from survey.extensions import db
-from survey.models import Answer, Comment, Kind, Response
+from survey.models import Answer, Comment, Kind, RespondentScore, Response
 from survey.questionnaire import Questionnaire
 from survey.scoring import minimum_answered
 
@@ -29,9 +29,41 @@ class RespondentScores:
 
 
 def respondent_scores(round_ids: list[int], questionnaire: Questionnaire) -> dict[int, list[RespondentScores]]:
-    """Every submitted respondent of the given rounds, by round id, with their dimension scores."""
+    """Every submitted respondent of the given rounds, by round id, with the dimension scores
+    stored when they submitted (``survey.services.scores``), for the questionnaire's dimensions.
+
+    The database turns the score rows into one row per respondent and kind (a respondent with no
+    scores at all still counts, through the outer join), so a ninth as many rows reach Python.
+    """
     dimensions = [d.id for d in questionnaire.dimensions]
     blank = dict.fromkeys(dimensions)
+    desired = case((RespondentScore.kind == Kind.DESIRED, 1), else_=0)
+    query = (
+        select(Response.id, Response.round_id, Response.department_id, desired,
+               *(func.max(RespondentScore.score).filter(RespondentScore.dimension_id == d) for d in dimensions))
+        .outerjoin(RespondentScore, RespondentScore.response_id == Response.id)
+        .where(Response.round_id.in_(round_ids), Response.submitted_at.is_not(None))
+        .group_by(Response.id, Response.round_id, Response.department_id, RespondentScore.kind)
+        .order_by(Response.id)
+    )
+    by_round: dict[int, list[RespondentScores]] = defaultdict(list)
+    respondent = None
+    for response_id, round_id, department_id, is_desired, *scores in db.session.connection().execute(query).all():
+        if respondent is None or respondent.response_id != response_id:
+            respondent = RespondentScores(response_id, department_id, blank.copy())
+            by_round[round_id].append(respondent)
+        if is_desired:
+            respondent.desired = dict(zip(dimensions, scores, strict=True))
+        else:
+            respondent.current = dict(zip(dimensions, scores, strict=True))
+    return by_round
+
+
+def _submitted_respondents(
+    round_ids: list[int], questionnaire: Questionnaire
+) -> tuple[dict[int, RespondentScores], dict[int, list[RespondentScores]]]:
+    """The submitted respondents of the rounds with no scores yet: by response id, and by round."""
+    blank = dict.fromkeys(d.id for d in questionnaire.dimensions)
     by_response: dict[int, RespondentScores] = {}
     by_round: dict[int, list[RespondentScores]] = defaultdict(list)
     for response_id, round_id, department_id in db.session.execute(
@@ -42,7 +74,17 @@ def respondent_scores(round_ids: list[int], questionnaire: Questionnaire) -> dic
         scores = RespondentScores(response_id, department_id, blank.copy())  # desired: filled in when asked
         by_response[response_id] = scores
         by_round[round_id].append(scores)
+    return by_response, by_round
 
+
+def respondent_scores_from_answers(
+    round_ids: list[int], questionnaire: Questionnaire
+) -> dict[int, list[RespondentScores]]:
+    """As ``respondent_scores``, but worked out from the answers on ``questionnaire``'s items:
+    for rounds on different versions, compared on the items they share (DESIGN.md section 2)."""
+    by_response, by_round = _submitted_respondents(round_ids, questionnaire)
+    dimensions = [d.id for d in questionnaire.dimensions]
+    blank = dict.fromkeys(dimensions)
     needed = [minimum_answered(len(questionnaire.items_in(d))) for d in dimensions]
     steps = questionnaire.points - 1
     for response_id, desired, *sums in db.session.execute(_dimension_sums(round_ids, questionnaire)):

@@ -6,9 +6,11 @@ objects; none of them computes a figure or decides a suppression of its own.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from survey import queries
@@ -21,16 +23,20 @@ from survey.scoring import (
     ScoreResult,
     Summary,
     rank_suggestions,
-    respondent_overall,
+    overall_rule,
     score_result,
 )
 
 ORGANISATION = "organisation"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GroupFigures:
-    """One group's figures: a department (with the teams inside it) or the whole organisation."""
+    """One group's figures: a department (with the teams inside it) or the whole organisation.
+
+    Whether a group is suppressed is decided from counts, for every group at once; its figures
+    are worked out when first read, because a page shows only some of a round's groups.
+    """
 
     key: int | str
     name: str
@@ -38,8 +44,28 @@ class GroupFigures:
     includes: tuple[str, ...]
     respondents: int
     suppressed: bool
-    result: GroupResult | None
-    suggestions: tuple[RankedSuggestion, ...]
+    work_out: Callable[[], Figures] = field(repr=False)
+
+    @classmethod
+    def known(cls, key: int | str, name: str, parent: str | None, includes: tuple[str, ...], respondents: int,
+              suppressed: bool, result: GroupResult | None, suggestions: tuple[RankedSuggestion, ...]) -> GroupFigures:
+        """A group whose figures are already worked out."""
+        return cls(key, name, parent, includes, respondents, suppressed, lambda: (result, suggestions))
+
+    @cached_property
+    def _figures(self) -> Figures:
+        return (None, ()) if self.suppressed else self.work_out()
+
+    @property
+    def result(self) -> GroupResult | None:
+        return self._figures[0]
+
+    @property
+    def suggestions(self) -> tuple[RankedSuggestion, ...]:
+        return self._figures[1]
+
+
+Figures = tuple[GroupResult | None, tuple[RankedSuggestion, ...]]
 
 
 @dataclass(frozen=True)
@@ -67,15 +93,20 @@ def results_for_rounds(
     """``round_results`` for several rounds, one query per questionnaire version (trends, compare).
 
     With ``questionnaire`` given (e.g. ``shared_questionnaire`` of rounds on different versions),
-    every round is scored on it: items and dimensions it does not have are left out.
+    every round is scored on it: items and dimensions it does not have are left out. A round on
+    another version is then scored from its answers; once the retention rule has deleted those,
+    from its stored dimension scores (the dimensions shared, on its own version's items).
     """
-    by_questionnaire: dict[int | None, list[Round]] = defaultdict(list)
+    by_source: dict[tuple[int | None, bool], list[Round]] = defaultdict(list)
     for survey_round in rounds:
-        by_questionnaire[None if questionnaire else survey_round.questionnaire_version_id].append(survey_round)
+        own = questionnaire is None or survey_round.questionnaire == questionnaire
+        from_answers = not own and survey_round.answers_deleted_at is None
+        by_source[(None if questionnaire else survey_round.questionnaire_version_id, from_answers)].append(survey_round)
     found: dict[int, RoundResults] = {}
-    for same in by_questionnaire.values():
+    for (_, from_answers), same in by_source.items():
         used = questionnaire or same[0].questionnaire
-        respondents = queries.respondent_scores([r.id for r in same], used)
+        read = queries.respondent_scores_from_answers if from_answers else queries.respondent_scores
+        respondents = read([r.id for r in same], used)
         for survey_round in same:
             found[survey_round.id] = _round_results(survey_round, min_size, used, respondents.get(survey_round.id, []))
     return found
@@ -98,13 +129,17 @@ def _round_results(
     )
 
     asks_desired = survey_round.asks_desired
-    overalls = _respondent_overalls(questionnaire, respondents, asks_desired)
+
+    @functools.cache
+    def overalls() -> dict[int, tuple[float | None, float | None]]:
+        return _respondent_overalls(questionnaire, respondents, asks_desired)
 
     def figures(key, name, parent, includes, group_respondents):  # type: ignore[no-untyped-def]
-        hidden = key in suppressed
-        result = None if hidden else _group_result(questionnaire, group_respondents, overalls, asks_desired)
-        suggestions = () if result is None else tuple(rank_suggestions(questionnaire, result.dimensions))
-        return GroupFigures(key, name, parent, includes, len(group_respondents), hidden, result, suggestions)
+        def work_out() -> Figures:
+            result = _group_result(questionnaire, group_respondents, overalls(), asks_desired)
+            return result, tuple(rank_suggestions(questionnaire, result.dimensions))
+
+        return GroupFigures(key, name, parent, includes, len(group_respondents), key in suppressed, work_out)
 
     names = {d.id: d.name for d in departments}
     groups = tuple(
@@ -154,11 +189,8 @@ def _respondent_overalls(
 ) -> dict[int, tuple[float | None, float | None]]:
     """Rule 3 once per respondent (current, desired): a respondent counts in every group above
     their team too, and this is the most frequent calculation of a round."""
-    return {
-        r.response_id: (respondent_overall(questionnaire, r.current),
-                        respondent_overall(questionnaire, r.desired) if asks_desired else None)
-        for r in respondents
-    }
+    overall = overall_rule(questionnaire)
+    return {r.response_id: (overall(r.current), overall(r.desired) if asks_desired else None) for r in respondents}
 
 
 def _group_result(

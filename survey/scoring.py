@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -151,17 +151,26 @@ def respondent_dimension_scores(questionnaire: Questionnaire, answers: Answers) 
 def respondent_overall(questionnaire: Questionnaire, dimension_scores: DimensionScores) -> float | None:
     """Rule 3: the weighted mean of the non-missing dimension scores, when at least half of the
     dimensions (rounded up) are non-missing; otherwise None."""
-    present = [
-        (dimension.weight, dimension_scores[dimension.id])
-        for dimension in questionnaire.dimensions
-        if dimension_scores.get(dimension.id) is not None
-    ]
-    if not present or len(present) < minimum_answered(len(questionnaire.dimensions)):
-        return None
-    weights = [weight for weight, _ in present]
-    if len(set(weights)) == 1:
-        return _mean([score for _, score in present])
-    return math.fsum(weight * score for weight, score in present) / math.fsum(weights)
+    return overall_rule(questionnaire)(dimension_scores)
+
+
+def overall_rule(questionnaire: Questionnaire) -> Callable[[DimensionScores], float | None]:
+    """``respondent_overall`` for one questionnaire, its weights looked up once: for scoring
+    every respondent of a round."""
+    weighted = [(dimension.id, dimension.weight) for dimension in questionnaire.dimensions]
+    needed = max(minimum_answered(len(weighted)), 1)
+    all_equal = len({weight for _, weight in weighted}) == 1
+
+    def overall(dimension_scores: DimensionScores) -> float | None:
+        present = [(weight, score) for dimension_id, weight in weighted
+                   if (score := dimension_scores.get(dimension_id)) is not None]
+        if len(present) < needed:
+            return None
+        if all_equal or len({weight for weight, _ in present}) == 1:
+            return _mean([score for _, score in present])
+        return math.fsum(weight * score for weight, score in present) / math.fsum(weight for weight, _ in present)
+
+    return overall
 
 
 def summarise(values: Iterable[float | None]) -> Summary | None:
@@ -218,8 +227,10 @@ def group_result_from_scores(
     if desired_scores is not None and len(desired_scores) != len(current_scores):
         raise ValueError("desired scores must have one entry per respondent")
 
+    rule = overall_rule(questionnaire)
+
     def overall(scores: Sequence[DimensionScores]) -> list[float | None]:
-        return [respondent_overall(questionnaire, respondent) for respondent in scores]
+        return [rule(respondent) for respondent in scores]
 
     def column(scores: Sequence[DimensionScores] | None, dimension_id: str) -> list[float | None] | None:
         return None if scores is None else [respondent.get(dimension_id) for respondent in scores]

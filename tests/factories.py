@@ -22,6 +22,7 @@ from survey.models import (
     utcnow,
 )
 from survey.questionnaire import Questionnaire, load_file
+from survey.services.scores import record_scores
 from survey.tokens import hash_token
 
 SHIPPED = Path(__file__).resolve().parents[1] / "questionnaires" / "npm-paradigm.yaml"
@@ -134,3 +135,5 @@ class ResponseFactory(Base):
         for item_id, value in (extracted or {}).items():
             obj.answers.append(Answer(kind=Kind.DESIRED, item_id=item_id, value=value))
         db.session.flush()
+        if obj.submitted_at is not None:  # as every submit path does (survey.services.scores)
+            record_scores([obj.id])

@@ -22,5 +22,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    # Drop the column in place (SQLite 3.35+ can): recreating the table on SQLite, with foreign
+    # keys on, would cascade-delete every user's organisation assignments.
+    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('can_export_raw')

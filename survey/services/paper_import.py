@@ -17,6 +17,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Answer, Department, Kind, PaperImport, Response, Round, utcnow
 from survey.services import ServiceError
+from survey.services.scores import record_scores
 
 MAX_BYTES = 5_000_000
 REQUIRED = ["department", "respondent", "item", "current"]
@@ -50,16 +51,19 @@ def import_csv(survey_round: Round, raw: bytes, filename: str) -> int:
     except UnicodeDecodeError:
         raise ImportRefused(["the file is not UTF-8 text (save it from your spreadsheet as 'CSV UTF-8')"]) from None
     respondents = _parse(survey_round, text)
+    responses = []
     for respondent in respondents.values():
         response = Response(
             round=survey_round, department=respondent.department, source="paper", submitted_at=utcnow()
         )
         response.answers = [Answer(kind=k, item_id=i, value=v) for (k, i), v in respondent.answers.items()]
         db.session.add(response)
+        responses.append(response)
     db.session.add(
         PaperImport(round_id=survey_round.id, file_hash=file_hash, filename=filename[:255], responses=len(respondents))
     )
     db.session.flush()
+    record_scores([response.id for response in responses])
     return len(respondents)
 
 

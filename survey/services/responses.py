@@ -10,6 +10,7 @@ from survey.extensions import db
 from survey.models import Answer, Comment, InvitationLink, Kind, Response, RoundStatus, utcnow
 from survey.questionnaire import Dimension, Questionnaire
 from survey.services import ServiceError
+from survey.services.scores import record_scores
 from survey.tokens import hash_token, new_token
 
 MAX_COMMENT = 2000
@@ -141,7 +142,10 @@ def submit(response: Response) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(response)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    record_scores([response.id])
+    return True
 
 
 def withdraw(response: Response) -> None:

@@ -320,7 +320,7 @@ def test_compare_withholds_two_nested_groups_that_differ_by_fewer_than_the_minim
     from survey.workspace.dashboards import overlap_withheld
 
     def group(key, respondents):  # type: ignore[no-untyped-def]
-        return GroupFigures(key, str(key), None, (), respondents, False, None, ())
+        return GroupFigures.known(key, str(key), None, (), respondents, False, None, ())
 
     with app.test_request_context():
         assert overlap_withheld("nested", group("a", 12), group("b", 9))

@@ -24,9 +24,9 @@ def answers(seed: int, people: int, lean: float) -> list[dict[str, int | None]]:
 
 def figures(key, name, people, *, suppressed=False, parent=None, includes=(), desired=None):  # type: ignore[no-untyped-def]
     if suppressed:
-        return GroupFigures(key, name, parent, includes, len(people), True, None, ())
+        return GroupFigures.known(key, name, parent, includes, len(people), True, None, ())
     result = group_result(QUESTIONNAIRE, people, desired)
-    return GroupFigures(key, name, parent, includes, len(people), False, result,
+    return GroupFigures.known(key, name, parent, includes, len(people), False, result,
                         tuple(rank_suggestions(QUESTIONNAIRE, result.dimensions)))
 
 
@@ -64,7 +64,7 @@ def test_a_suppressed_team_gets_a_report_with_no_figures_at_all(spring):
 
 
 def test_a_team_hidden_to_protect_another_is_told_so():
-    group = GroupFigures(9, "Hidden", None, (), 7, True, None, ())
+    group = GroupFigures.known(9, "Hidden", None, (), 7, True, None, ())
     assert withheld_reason(group, 5) == "Hidden to protect a smaller group"
 
 
