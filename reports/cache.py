@@ -68,8 +68,8 @@ def inputs(survey_round: Round, department_id: int | None, min_size: int) -> dic
         "organisation": [organisation.id, organisation.name, organisation.brand_colour, organisation.logo_type,
                          _logo_hash(organisation.id)],
         "departments": sorted((d.id, d.name, d.parent_id) for d in organisation.departments),
-        "rounds": [(r.id, r.name, r.asks_desired, r.questionnaire_version.content_hash, r.opens_at, r.closes_at)
-                   for r in rounds],
+        "rounds": [(r.id, r.name, r.asks_desired, r.questionnaire_version.content_hash, r.opens_at, r.closes_at,
+                    r.answers_deleted_at) for r in rounds],
         "answers": answers_fingerprint([r.id for r in rounds]),
         "commentary": [note.text, note.updated_at] if note else None,
     }

@@ -85,11 +85,14 @@ class Reliability:
 
     alpha: float | None
     complete: int
+    answers_deleted: bool = False
 
     @property
     def reason(self) -> str:
         if self.alpha is not None:
             return ""
+        if self.answers_deleted:
+            return "Not available: the answers were deleted under the retention rule"
         if self.complete < MIN_ALPHA_RESPONDENTS:
             return f"Not shown: fewer than {MIN_ALPHA_RESPONDENTS} people answered every question"
         return "Not shown: the answers did not vary"
@@ -154,6 +157,7 @@ class TeamReport:
     questionnaire: Questionnaire
     min_size: int
     branding: Branding
+    answers_deleted: str  # the date the retention rule deleted the raw answers, or ""
     withheld: str | None
     small_group: bool
     figures: TeamFigures | None
@@ -164,16 +168,18 @@ def team_report(
     results: RoundResults,
     department_key: int,
     *,
-    answers: Sequence[Answers],
+    answers: Sequence[Answers] | None,
     started: int,
     history: Sequence[RoundResults] = (),
     branding: Branding = DEFAULT_BRANDING,
     commentary: str = "",
     period: str = "",
+    answers_deleted: str = "",
 ) -> TeamReport:
     """The team report of one department in ``results``.
 
     ``answers`` are the raw answers of the group's submitted respondents (distributions, alpha),
+    None once the retention rule deleted them on the date ``answers_deleted`` gives;
     ``started`` how many began the survey. ``history`` is the comparable rounds up to and
     including this one, oldest first, scored on the questionnaire they share; the change since
     the previous one is shown when the group has figures in both.
@@ -193,6 +199,7 @@ def team_report(
         questionnaire=results.questionnaire,
         min_size=results.min_size,
         branding=branding,
+        answers_deleted=answers_deleted,
         withheld=withheld_reason(group, results.min_size) if hidden else None,
         small_group=hidden and group.respondents < results.min_size,
         figures=None if hidden else _team_figures(results, group, answers, started, history),
@@ -200,7 +207,7 @@ def team_report(
     )
 
 
-def _team_figures(results: RoundResults, group: GroupFigures, answers: Sequence[Answers], started: int,
+def _team_figures(results: RoundResults, group: GroupFigures, answers: Sequence[Answers] | None, started: int,
                   history: Sequence[RoundResults]) -> TeamFigures:
     assert group.result is not None
     questionnaire = results.questionnaire
@@ -278,9 +285,11 @@ def group_by_horizon(suggestions: Sequence[NumberedSuggestion]) -> tuple[Suggest
     return tuple(groups)
 
 
-def distributions(questionnaire: Questionnaire, dimension_id: str, answers: Sequence[Answers]) -> tuple[
+def distributions(questionnaire: Questionnaire, dimension_id: str, answers: Sequence[Answers] | None) -> tuple[
         Distribution, ...]:
-    """How the group answered each item of a dimension."""
+    """How the group answered each item of a dimension (nothing once the answers are deleted)."""
+    if answers is None:
+        return ()
     found = []
     for number, item in enumerate(questionnaire.items_in(dimension_id), start=1):
         counts = [0] * questionnaire.points
@@ -297,7 +306,9 @@ def distributions(questionnaire: Questionnaire, dimension_id: str, answers: Sequ
     return tuple(found)
 
 
-def reliability(questionnaire: Questionnaire, dimension_id: str, answers: Sequence[Answers]) -> Reliability:
+def reliability(questionnaire: Questionnaire, dimension_id: str, answers: Sequence[Answers] | None) -> Reliability:
+    if answers is None:
+        return Reliability(None, 0, answers_deleted=True)
     items = [item.id for item in questionnaire.items_in(dimension_id)]
     complete = sum(1 for r in answers if all(r.get(item) is not None for item in items))
     return Reliability(cronbach_alpha(questionnaire, dimension_id, answers), complete)

@@ -125,6 +125,7 @@ class OrganisationReport:
     questionnaire: Questionnaire
     min_size: int
     branding: Branding
+    answers_deleted: str  # the date the retention rule deleted the raw answers, or ""
     withheld: str | None
     figures: OrganisationFigures | None
     heatmap: tuple[HeatRow, ...]
@@ -146,16 +147,18 @@ class OrganisationReport:
 def organisation_report(
     results: RoundResults,
     *,
-    answers: Sequence[Answers],
+    answers: Sequence[Answers] | None,
     started: Mapping[int | str, int],
     history: Sequence[RoundResults] = (),
     branding: Branding = DEFAULT_BRANDING,
     commentary: str = "",
     period: str = "",
+    answers_deleted: str = "",
 ) -> OrganisationReport:
     """The organisation report of a round.
 
     ``answers`` are the raw answers of every submitted respondent (organisation-wide alpha),
+    None once the retention rule deleted them (on the date ``answers_deleted`` gives),
     ``started`` how many began the survey per group key (a department with every department
     inside it; ``"organisation"`` for all). ``history`` is as for ``team_report``.
     """
@@ -173,6 +176,7 @@ def organisation_report(
         questionnaire=results.questionnaire,
         min_size=results.min_size,
         branding=branding,
+        answers_deleted=answers_deleted,
         withheld=withheld_reason(organisation, results.min_size) if hidden_org else None,
         figures=None if hidden_org else _figures(results, answers, started),
         heatmap=rows,
@@ -197,7 +201,7 @@ def _hidden(group: GroupFigures) -> bool:
     return group.suppressed or group.result is None
 
 
-def _figures(results: RoundResults, answers: Sequence[Answers], started: Mapping[int | str, int]) -> (
+def _figures(results: RoundResults, answers: Sequence[Answers] | None, started: Mapping[int | str, int]) -> (
         OrganisationFigures):
     group = results.organisation_group
     assert group.result is not None

@@ -166,6 +166,8 @@ def team_charts(report: TeamReport) -> dict[str, Any]:
             q.bands, poles, chart_id="dimension-profile"),
     }
     for section in figures.sections:
+        if not section.distributions:  # the answers were deleted under the retention rule
+            continue
         found[section.dimension.id] = report_charts.distribution_chart(
             f"{section.dimension.title}: how people answered each question",
             [report_charts.DistributionRow(f"Q{d.number}", d.counts, d.dont_know) for d in section.distributions],

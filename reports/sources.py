@@ -49,6 +49,12 @@ def period(survey_round: Round) -> str:
     return f"{long_date(survey_round.opens_at)} to {long_date(survey_round.closes_at)}"
 
 
+def answers_deleted(survey_round: Round) -> str:
+    """When the retention rule deleted the round's raw answers, as a date; "" if it has not."""
+    deleted = survey_round.answers_deleted_at
+    return long_date(deleted) if deleted else ""
+
+
 def branding(survey_round: Round) -> Branding:
     organisation = survey_round.organisation
     return branding_for(organisation.brand_colour, organisation.logo, organisation.logo_type)
@@ -81,12 +87,13 @@ def build_team_report(survey_round: Round, department: Department, min_size: int
     return team_report(
         results,
         department.id,
-        answers=[] if hidden else queries.item_answers(survey_round.id, members),
+        answers=None if survey_round.answers_deleted_at else [] if hidden else queries.item_answers(survey_round.id, members),
         started=sum(counts.get(m, (0, 0))[0] for m in members),
         history=history,
         branding=branding(survey_round),
         commentary="" if hidden else commentary_text(survey_round.id, department.id),
         period=period(survey_round),
+        answers_deleted=answers_deleted(survey_round),
     )
 
 
@@ -100,10 +107,12 @@ def build_organisation_report(survey_round: Round, min_size: int) -> Organisatio
     hidden = results.organisation_group.suppressed or results.organisation_group.result is None
     return organisation_report(
         results,
-        answers=[] if hidden else queries.item_answers(survey_round.id, [d.id for d in departments]),
+        answers=(None if survey_round.answers_deleted_at
+                 else [] if hidden else queries.item_answers(survey_round.id, [d.id for d in departments])),
         started=started,
         history=history,
         branding=branding(survey_round),
         commentary=commentary_text(survey_round.id, None),
         period=period(survey_round),
+        answers_deleted=answers_deleted(survey_round),
     )

@@ -49,6 +49,10 @@ def _int_setting(name: str, default: int) -> int:
     return value
 
 
+def _optional_int_setting(name: str) -> int | None:
+    return _int_setting(name, 0) or None
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     url = database_url(instance_path)
     settings: dict[str, Any] = {
@@ -65,6 +69,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SURVEY_SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
         "SURVEY_TOKEN_LIMIT": os.environ.get("SURVEY_TOKEN_LIMIT", "30 per minute"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int_setting("SURVEY_SESSION_HOURS", 8)),
+        # Raw answers of rounds closed longer ago than this are deleted by `flask retention`
+        # (survey/services/retention.py); unset keeps them.
+        "SURVEY_RETENTION_MONTHS": _optional_int_setting("SURVEY_RETENTION_MONTHS"),
     }
     return settings
 
