@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reports.branding import Branding, branding_for
-from reports.data import TeamReport, team_report
+from reports.data import Answers, TeamReport, team_report
 from reports.organisation import OrganisationReport, organisation_report
 from survey import long_date, queries
 from survey.extensions import db
@@ -47,6 +47,14 @@ def period(survey_round: Round) -> str:
     if survey_round.closes_at is None:
         return f"Opened {long_date(survey_round.opens_at)}"
     return f"{long_date(survey_round.opens_at)} to {long_date(survey_round.closes_at)}"
+
+
+def raw_answers(survey_round: Round, department_ids: list[int], hidden: bool) -> list[Answers] | None:
+    """The answers a report's distributions and alpha need: none for a withheld group, None once
+    the retention rule deleted them."""
+    if survey_round.answers_deleted_at:
+        return None
+    return [] if hidden else queries.item_answers(survey_round.id, department_ids)
 
 
 def answers_deleted(survey_round: Round) -> str:
@@ -87,7 +95,7 @@ def build_team_report(survey_round: Round, department: Department, min_size: int
     return team_report(
         results,
         department.id,
-        answers=None if survey_round.answers_deleted_at else [] if hidden else queries.item_answers(survey_round.id, members),
+        answers=raw_answers(survey_round, members, hidden),
         started=sum(counts.get(m, (0, 0))[0] for m in members),
         history=history,
         branding=branding(survey_round),
@@ -107,8 +115,7 @@ def build_organisation_report(survey_round: Round, min_size: int) -> Organisatio
     hidden = results.organisation_group.suppressed or results.organisation_group.result is None
     return organisation_report(
         results,
-        answers=(None if survey_round.answers_deleted_at
-                 else [] if hidden else queries.item_answers(survey_round.id, [d.id for d in departments])),
+        answers=raw_answers(survey_round, [d.id for d in departments], hidden),
         started=started,
         history=history,
         branding=branding(survey_round),

@@ -23,7 +23,7 @@ from survey import exports, results
 from survey.assets import AssetError, ensure_assets
 from survey.extensions import db
 from survey.questionnaire import QuestionnaireError, load_file
-from survey.services import ServiceError, accounts, paper_import, structure
+from survey.services import ServiceError, accounts, paper_import, retention, structure
 from survey.services import questionnaires as questionnaire_service
 
 
@@ -238,6 +238,8 @@ def results_command(round_ref: str, department: str | None, as_json: bool) -> No
 @transactional
 def export_command(round_ref: str, fmt: str, output: str) -> None:
     """Write a round's tidy results (suppression applied) to a CSV or XLSX file."""
+    from survey.services import audit
+
     survey_round = structure.find_round(round_ref)
     figures = results.round_results(survey_round, current_app.config["SURVEY_MIN_GROUP_SIZE"])
     rows = exports.aggregate_rows(figures)
@@ -249,7 +251,28 @@ def export_command(round_ref: str, fmt: str, output: str) -> None:
         Path(output).write_bytes(body)
     except OSError as error:
         raise ServiceError(f"cannot write {output}: {error.strerror}") from None
+    what = "a CSV file" if fmt == "csv" else "an Excel spreadsheet"
+    audit.record(audit.COMMAND_EXPORT, f"Exported the results of {survey_round.name} as {what} "
+                 f"{audit.FROM_THE_COMMAND_LINE}", organisation_id=survey_round.organisation_id)
     click.echo(f"Wrote {len(rows)} rows of {survey_round.name} to {output}")
+
+
+@click.command("retention")
+@click.option("--months", type=int, help="Override SURVEY_RETENTION_MONTHS for this run.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@with_appcontext
+@transactional
+def retention_command(months: int | None, dry_run: bool) -> None:
+    """Delete the raw answers of rounds that closed more than N months ago (results are kept)."""
+    months = months if months is not None else current_app.config.get("SURVEY_RETENTION_MONTHS")
+    if months is None:
+        raise ServiceError("no retention period: set SURVEY_RETENTION_MONTHS or pass --months")
+    deleted = retention.apply(months, dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    for found in deleted:
+        click.echo(f"{verb} {found.answers} answers and {found.comments} comments of "
+                   f"{found.round.organisation.name}: {found.round.name} (closed {found.round.closes_at:%Y-%m-%d})")
+    click.echo(f"{len(deleted)} round(s) {'due' if dry_run else 'done'} under a retention period of {months} months.")
 
 
 # assets and demo -------------------------------------------------------------------------------
@@ -292,6 +315,6 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (questionnaire_cli, user_cli, org_cli, department_cli, round_cli, link_cli, responses_cli,
-                    results_command, export_command, assets_command, demo_command):
+                    results_command, export_command, retention_command, assets_command, demo_command):
         app.cli.add_command(command)
     app.cli.add_command(__import__("survey.report_cli", fromlist=["report_cli"]).report_cli)  # imports survey.cli

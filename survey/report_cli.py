@@ -3,6 +3,8 @@
     flask --app survey report pdf ROUND --department NAME -o FILE.pdf
     flask --app survey report batch ROUND -o DIR [--jobs N]
     flask --app survey report worker [--burst]
+
+Reports written to files are recorded in the audit log, with no account (the command line has none).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from flask.cli import AppGroup
 
 from reports import ReportTarget, batch, report_pdf
 from survey.cli import transactional
-from survey.services import ServiceError, structure
+from survey.extensions import db
+from survey.services import ServiceError, audit, structure
 
 report_cli = AppGroup("report", help="PDF reports.")
 
@@ -39,6 +42,8 @@ def report_pdf_command(round_ref: str, department: str | None, output: str, no_c
         Path(output).write_bytes(pdf)
     except OSError as error:
         raise ServiceError(f"cannot write {output}: {error.strerror}") from None
+    audit.record(audit.COMMAND_REPORT, f"Wrote {audit.report_name(survey_round, found)} to a PDF file "
+                 f"{audit.FROM_THE_COMMAND_LINE}", organisation_id=survey_round.organisation_id)
     what = f"{found.name}'s team report" if found else "the organisation report"
     click.echo(f"Wrote {what} for {survey_round.name} to {output} ({len(pdf) // 1024} KB)")
 
@@ -68,7 +73,13 @@ def report_batch_command(round_ref: str, output: str, jobs: int | None, no_cache
     failed = [outcome for outcome in outcomes if not outcome.ok]
     for outcome in failed:
         click.echo(f"Failed: {outcome.job.label}: {outcome.error}", err=True)
+    written = len(outcomes) - len(failed)
+    if written:
+        what = f"{written} of {len(outcomes)} reports" if failed else f"every report ({written} PDF files)"
+        audit.record(audit.COMMAND_REPORT, f"Wrote {what} for {survey_round.name} {audit.FROM_THE_COMMAND_LINE}",
+                     organisation_id=survey_round.organisation_id)
     if failed:
+        db.session.commit()  # the reports written are on disk: the audit log keeps them though the command fails
         raise ServiceError(f"{len(failed)} of {len(outcomes)} reports failed; the others are in {directory}")
     click.echo(f"Wrote {len(outcomes)} reports to {directory}")
 

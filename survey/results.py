@@ -22,8 +22,8 @@ from survey.scoring import (
     RankedSuggestion,
     ScoreResult,
     Summary,
-    rank_suggestions,
     overall_rule,
+    rank_suggestions,
     score_result,
 )
 

@@ -1,4 +1,5 @@
-"""Signing in and out (consultants and organisation viewers)."""
+"""Signing in and out (consultants and organisation viewers). Each sign-in, failed sign-in and
+sign-out is written to the audit log (``survey.services.audit``) and committed here."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as HttpResponse
 
 from survey.auth.forms import SignInForm, SignOutForm
+from survey.extensions import db
 from survey.security import limiter, sign_in_failed, sign_in_limit
-from survey.services import accounts
+from survey.services import accounts, audit
 
 bp = Blueprint("auth", __name__)
 
@@ -56,9 +58,15 @@ def sign_in():  # type: ignore[no-untyped-def]
         if user is not None:
             login_user(user)
             session.permanent = True
+            audit.record(audit.SIGNED_IN, "Signed in", user=user)
+            db.session.commit()
             return redirect(destination)
         # One message whichever was wrong, so that no one can find out which emails have accounts.
         form.email.errors.append(WRONG_CREDENTIALS)
+        typed = form.email.data
+        audit.record(audit.SIGN_IN_FAILED, "Failed to sign in: wrong email address or password",
+                     email=typed if "@" in typed else None)  # not a password typed in the wrong box
+        db.session.commit()
     return render_template("auth/sign_in.html", form=form, title="Sign in", has_errors=bool(form.errors))
 
 
@@ -68,6 +76,8 @@ def sign_out():  # type: ignore[no-untyped-def]
         return redirect(url_for(".sign_in"))
     form = SignOutForm()
     if form.validate_on_submit():
+        audit.record(audit.SIGNED_OUT, "Signed out", user=current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash("You have signed out.")
         return redirect(url_for(".sign_in"))

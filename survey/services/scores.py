@@ -33,13 +33,12 @@ def _record_batch(response_ids: list[int]) -> None:
         .join(Round, Round.id == Response.round_id)
         .where(Response.id.in_(response_ids), Response.submitted_at.is_not(None))
     ).all())
-    questionnaires = {
-        version.id: version.questionnaire
-        for version in db.session.scalars(select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(set(versions.values()))))
-    }
+    used = select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(set(versions.values())))
+    questionnaires = {version.id: version.questionnaire for version in db.session.scalars(used)}
     answers: dict[tuple[int, Kind], dict[str, int | None]] = defaultdict(dict)
     for response_id, kind, item_id, value in db.session.execute(
-        select(Answer.response_id, Answer.kind, Answer.item_id, Answer.value).where(Answer.response_id.in_(list(versions)))
+        select(Answer.response_id, Answer.kind, Answer.item_id, Answer.value)
+        .where(Answer.response_id.in_(list(versions)))
     ):
         answers[(response_id, kind)][item_id] = value
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from survey.extensions import db
 from survey.models import Department, Organisation, Role, Round
+from survey.services.structure import MAX_ID
 
 bp = Blueprint("workspace", __name__, url_prefix="/manage")
 
@@ -32,22 +33,27 @@ def visible_organisation_ids() -> set[int]:
     return {organisation.id for organisation in current_user.organisations}
 
 
+def _get(model: type[Organisation | Round | Department], object_id: int):  # type: ignore[no-untyped-def]
+    """A row by an id from an address or a form, None when no row has it (or none could)."""
+    return db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+
+
 def organisation_or_404(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
+    organisation = _get(Organisation, organisation_id)
     if organisation is None or organisation.id not in visible_organisation_ids():
         abort(404)
     return organisation
 
 
 def round_or_404(round_id: int) -> Round:
-    survey_round = db.session.get(Round, round_id)
+    survey_round = _get(Round, round_id)
     if survey_round is None or survey_round.organisation_id not in visible_organisation_ids():
         abort(404)
     return survey_round
 
 
 def department_or_404(department_id: int) -> Department:
-    department = db.session.get(Department, department_id)
+    department = _get(Department, department_id)
     if department is None or department.organisation_id not in visible_organisation_ids():
         abort(404)
     return department
@@ -59,4 +65,4 @@ def require_consultant() -> None:
         abort(404)
 
 
-from survey.workspace import dashboards, exports, manage, reports  # noqa: E402,F401 - views register on bp
+from survey.workspace import audit_log, dashboards, exports, manage, reports  # noqa: E402,F401 - views register on bp

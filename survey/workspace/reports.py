@@ -2,7 +2,8 @@
 
 Thin views over ``reports``: objects come through the blueprint's ``*_or_404`` helpers, changes
 are for consultants (``require_consultant``), and each request commits once (a newly built report
-is stored in the shared cache). Organisation leads may preview and download.
+is stored in the shared cache). Organisation leads may preview and download. Every download (a
+PDF, a round's ZIP) is written to the audit log in the same commit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from survey.exports import filename
 from survey.extensions import db
 from survey.models import Department, ReportCommentary, Role, Round, utcnow
 from survey.security import talisman
+from survey.services import audit
 from survey.workspace import bp, department_or_404, organisation_or_404, require_consultant, round_or_404
 
 PDF = "application/pdf"
@@ -39,6 +41,11 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _record(action: str, survey_round: Round, description: str) -> None:
+    audit.record(action, description, organisation_id=survey_round.organisation_id,
+                 user=current_user._get_current_object())
 
 
 def _nonce() -> str:
@@ -107,6 +114,7 @@ def report_pdf(round_id: int, department_id: int) -> Response:
     survey_round = round_or_404(round_id)
     department = _department_in(survey_round, department_id)
     pdf = reports.report_pdf(ReportTarget(round_id, department.id), min_size())
+    _record(audit.REPORT_PDF, survey_round, f"Downloaded {audit.report_name(survey_round, department)}")
     db.session.commit()
     return _download(pdf, PDF, report_filename(survey_round, department))
 
@@ -124,6 +132,7 @@ def organisation_report_preview(round_id: int) -> str:
 def organisation_report_pdf(round_id: int) -> Response:
     survey_round = round_or_404(round_id)
     pdf = reports.report_pdf(ReportTarget(round_id), min_size())
+    _record(audit.REPORT_PDF, survey_round, f"Downloaded {audit.report_name(survey_round, None)}")
     db.session.commit()
     return _download(pdf, PDF, report_filename(survey_round, None))
 
@@ -135,6 +144,10 @@ def _zip_name(survey_round: Round) -> str:
     return filename(survey_round.organisation.name, survey_round.name, "reports", extension="zip")
 
 
+def _record_zip(survey_round: Round) -> None:
+    _record(audit.REPORT_ZIP, survey_round, f"Downloaded every report for {survey_round.name} as a ZIP file")
+
+
 @bp.route("/rounds/<int:round_id>/reports.zip", methods=["POST"])
 def reports_zip(round_id: int) -> Response:
     survey_round = round_or_404(round_id)
@@ -143,6 +156,7 @@ def reports_zip(round_id: int) -> Response:
         job_id = jobs.enqueue(redis_url, survey_round, min_size())
         return redirect(url_for(".report_job", round_id=round_id, job=job_id), 303)  # type: ignore[return-value]
     body = jobs.round_zip(survey_round, min_size())
+    _record_zip(survey_round)
     db.session.commit()
     return _download(body, "application/zip", _zip_name(survey_round))
 
@@ -175,6 +189,8 @@ def report_job_download(round_id: int) -> Response:
     body = jobs.result(_job_or_404(round_id))
     if body is None:
         abort(404)
+    _record_zip(survey_round)
+    db.session.commit()
     return _download(body, "application/zip", _zip_name(survey_round))
 
 

@@ -153,7 +153,7 @@ def test_the_walk_covers_the_management_routes_and_their_placeholders(app):
     assert {"workspace.organisations", "workspace.organisation", "workspace.round", "workspace.new_link",
             "workspace.close_round", "workspace.edit_round", "workspace.edit_department", "workspace.round_results",
             "workspace.department_profile", "workspace.trends", "workspace.compare", "workspace.export",
-            "auth.sign_in", "auth.sign_out", "respondents.start"} <= endpoints
+            "workspace.audit_log", "auth.sign_in", "auth.sign_out", "respondents.start"} <= endpoints
 
 
 def test_signed_out_every_workspace_route_sends_you_to_sign_in_and_shows_nothing(app, client, organisations):

@@ -151,3 +151,17 @@ def test_months_before_steps_back_whole_calendar_months(moment, months):  # type
     assert (moment.year * 12 + moment.month) - (earlier.year * 12 + earlier.month) == months
     assert earlier.day == moment.day or earlier.day < moment.day and (earlier + timedelta(days=1)).day == 1
     assert earlier.time() == moment.time() and earlier < moment
+
+
+def test_the_raw_export_of_a_round_without_answers_says_they_are_gone(client, scenario):  # type: ignore[no-untyped-def]
+    from tests.app.test_manage import sign_in
+
+    old = scenario.rounds[0]
+    retention.delete_answers(old)
+    db.session.commit()
+    user = sign_in(client, "consultant", [scenario.organisation])
+    user.can_export_raw = True
+    db.session.commit()
+    reply = client.get(f"/manage/rounds/{old.id}/answers.csv")
+    assert reply.status_code == 410 and "were deleted on" in reply.get_data(as_text=True)
+    assert client.get(f"/manage/rounds/{old.id}/export.csv").status_code == 200  # the aggregates remain

@@ -1,5 +1,5 @@
 """The workspace as a consultant uses it, in headless Chromium: sign in, then every kind of page
-(organisations, organisation, round, heatmap, department profile, trends, compare), each checked
+(organisations, organisation, round, heatmap, department profile, trends, compare, audit log), each checked
 with axe-core (WCAG 2.2 AA) and for its structure, and screenshotted for people to look at."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 
 from survey.extensions import db
-from survey.models import Kind, Round, User
+from survey.models import AuditEvent, Kind, Round, User
 from survey.services import accounts
 from survey.services import responses as responses_service
 from survey.services.structure import create_department, create_link, find_link
@@ -55,6 +55,7 @@ def workspace(seed, live_server):  # type: ignore[no-untyped-def]
                "department": find_link(seeded.token).department_id, "small": small.id}
     yield email, ids
     with live_server.app.app_context():
+        db.session.execute(delete(AuditEvent).where(AuditEvent.user_email == email))  # its sign-ins
         db.session.execute(delete(User).where(User.email == email))
         db.session.commit()
 
@@ -80,6 +81,7 @@ def test_every_kind_of_workspace_page_passes_axe(contexts, workspace, axe, struc
         "profile-suppressed": f"/manage/rounds/{ids['round']}/departments/{ids['small']}",
         "trends": f"/manage/organisations/{ids['organisation']}/trends",
         "compare": f"/manage/organisations/{ids['organisation']}/compare",
+        "audit-log": f"/manage/organisations/{ids['organisation']}/audit",
     }
     for name, path in pages.items():
         reply = page.goto(path)
