@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import config
 from survey.extensions import csrf, db, login_manager, migrate
@@ -31,6 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
         config.require_production_settings(app.config)
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+    if proxies := app.config["SURVEY_TRUSTED_PROXIES"]:
+        # Behind a load balancer: take the client's address and scheme from the proxies'
+        # X-Forwarded-* headers (the audit log and the rate limits need the real address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)

@@ -36,7 +36,7 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def _int_setting(name: str, default: int) -> int:
+def _int_setting(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -44,8 +44,8 @@ def _int_setting(name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise RuntimeError(f"{name} must be at least 1")
+    if value < minimum:
+        raise RuntimeError(f"{name} must be at least {minimum}")
     return value
 
 
@@ -72,6 +72,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Raw answers of rounds closed longer ago than this are deleted by `flask retention`
         # (survey/services/retention.py); unset keeps them.
         "SURVEY_RETENTION_MONTHS": _optional_int_setting("SURVEY_RETENTION_MONTHS"),
+        # How many proxies (load balancers) in front set X-Forwarded-For/-Proto/-Host; 0 trusts none.
+        "SURVEY_TRUSTED_PROXIES": _int_setting("SURVEY_TRUSTED_PROXIES", 0, minimum=0),
     }
     return settings
 

@@ -35,3 +35,28 @@ def test_the_health_endpoint_reports_an_unreachable_database(tmp_path):
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing-dir/none.db"})
     reply = app.test_client().get("/healthz")
     assert reply.status_code == 503 and reply.json["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(("proxies", "address"), [("0", "10.0.0.1"), ("1", "203.0.113.9")])
+def test_the_client_address_comes_from_the_trusted_proxy_only(monkeypatch, proxies, address):
+    from flask import request
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("SURVEY_TRUSTED_PROXIES", proxies)
+    app = create_app(production=True)
+    seen = {}
+
+    @app.get("/test-address")
+    def test_address():  # type: ignore[no-untyped-def]
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/test-address", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                          headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert seen["address"] == address
+
+
+def test_a_negative_number_of_proxies_is_refused(monkeypatch):
+    monkeypatch.setenv("SURVEY_TRUSTED_PROXIES", "-1")
+    with pytest.raises(RuntimeError, match="SURVEY_TRUSTED_PROXIES must be at least 0"):
+        create_app()
