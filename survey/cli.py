@@ -6,47 +6,23 @@ nothing when it refuses: it works in one transaction, committed only at the end.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import run_simple
 
 from survey import exports, results
 from survey.assets import AssetError, ensure_assets
+from survey.cli_base import transactional
 from survey.extensions import db
 from survey.questionnaire import QuestionnaireError, load_file
-from survey.services import ServiceError, accounts, paper_import, retention, structure
+from survey.report_cli import report_cli
+from survey.services import ServiceError, accounts, audit, paper_import, retention, structure
 from survey.services import questionnaires as questionnaire_service
-
-
-def transactional(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command in one transaction; turn refusals into a one-line error and exit 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = command(*args, **kwargs)
-            db.session.commit()
-            return result
-        except ServiceError as error:
-            db.session.rollback()
-            raise click.ClickException(str(error)) from None
-        except (OperationalError, ProgrammingError) as error:
-            db.session.rollback()
-            reason = str(error.orig).splitlines()[0] if error.orig else str(error)
-            raise click.ClickException(
-                f"the database is not ready ({reason}): run flask --app survey db upgrade"
-            ) from None
-
-    return wrapper
 
 
 def invitation_url(token: str) -> str:
@@ -238,8 +214,6 @@ def results_command(round_ref: str, department: str | None, as_json: bool) -> No
 @transactional
 def export_command(round_ref: str, fmt: str, output: str) -> None:
     """Write a round's tidy results (suppression applied) to a CSV or XLSX file."""
-    from survey.services import audit
-
     survey_round = structure.find_round(round_ref)
     figures = results.round_results(survey_round, current_app.config["SURVEY_MIN_GROUP_SIZE"])
     rows = exports.aggregate_rows(figures)
@@ -317,4 +291,4 @@ def init_app(app: Flask) -> None:
     for command in (questionnaire_cli, user_cli, org_cli, department_cli, round_cli, link_cli, responses_cli,
                     results_command, export_command, retention_command, assets_command, demo_command):
         app.cli.add_command(command)
-    app.cli.add_command(__import__("survey.report_cli", fromlist=["report_cli"]).report_cli)  # imports survey.cli
+    app.cli.add_command(report_cli)

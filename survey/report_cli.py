@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from reports import ReportTarget, batch, report_pdf
-from survey.cli import transactional
+from survey.cli_base import transactional
 from survey.extensions import db
 from survey.services import ServiceError, audit, structure
 
