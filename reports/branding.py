@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import io
 import re
+import struct
 import xml.etree.ElementTree as ET  # noqa: S405 - DOCTYPE and entities are refused before parsing
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 DEFAULT_COLOUR = "#1d70b8"
 MIN_CONTRAST = 4.5
@@ -103,13 +104,19 @@ def clean_logo(raw: bytes) -> tuple[bytes, str]:
 
 
 def _check_png(raw: bytes) -> None:
+    # The size the header claims, checked before Pillow reads it: Pillow refuses a claim of more
+    # than about 179 million pixels (a "decompression bomb") with an error of its own.
+    if raw[12:16] == b"IHDR" and len(raw) >= 24:
+        width, height = struct.unpack(">II", raw[16:24])
+        if not (0 < width <= MAX_LOGO_PIXELS and 0 < height <= MAX_LOGO_PIXELS):
+            raise BrandingError(f"The logo must be at most {MAX_LOGO_PIXELS} pixels wide and high")
     try:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != "PNG":
                 raise BrandingError("The logo must be a PNG or an SVG file")
             width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except Exception as error:  # Pillow raises many kinds on a malformed file (IndexError too)
         if isinstance(error, BrandingError):
             raise
         raise BrandingError("The logo is not a valid PNG file") from None

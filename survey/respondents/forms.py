@@ -84,7 +84,7 @@ def to_paradigm(raw: str | None, item: Item, points: int) -> tuple[bool, int | N
     """Read a submitted radio value: (answered, value in paradigm orientation or None for don't know)."""
     if raw == DONT_KNOW:
         return True, None
-    if raw and raw.isdigit() and 1 <= int(raw) <= points:
+    if raw and raw.isdecimal() and 1 <= int(raw) <= points:  # isdigit() would let "²" through to int()
         return True, item.to_paradigm(int(raw), points)
     return False, None
 

@@ -48,6 +48,8 @@ def create_user(
 
 
 def find_user(email: str) -> User | None:
+    if "\x00" in email:  # no account's email holds NUL, and PostgreSQL cannot compare text with it
+        return None
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 

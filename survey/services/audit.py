@@ -52,6 +52,8 @@ def record(action: str, description: str, *, organisation_id: int | None = None,
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     email = user.email if user is not None else email
+    if email:  # as typed at a failed sign-in: a NUL cannot be stored (PostgreSQL refuses it)
+        email = email.replace("\x00", "")
     address = request.remote_addr if has_request_context() else None
     event = AuditEvent(
         occurred_at=utcnow(), action=action, description=description[:500], organisation_id=organisation_id,

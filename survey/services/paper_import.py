@@ -125,7 +125,7 @@ def _read_row(
     for kind, cell in zip((Kind.CURRENT, Kind.DESIRED), cells[3:], strict=False):
         if cell == "":
             values[kind] = None
-        elif cell.isdigit() and 1 <= int(cell) <= points:
+        elif cell.isdecimal() and 1 <= int(cell) <= points:  # isdigit() would let "²" through to int()
             values[kind] = int(cell)
         else:
             problems.append(f"row {row_number}: {kind.value} must be a whole number from 1 to {points} or empty, "

@@ -62,10 +62,14 @@ def load_directory(directory: Path = QUESTIONNAIRE_DIR) -> list[QuestionnaireVer
 
 def find_version(reference: str) -> QuestionnaireVersion:
     """``ID`` (the newest version) or ``ID:VERSION``."""
+    try:
+        reference.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 on the command line
+        raise ServiceError("questionnaire reference must be UTF-8 text") from None
     key, _, number = reference.partition(":")
     query = select(QuestionnaireVersion).filter_by(key=key)
     if number:
-        if not number.isdigit():
+        if not number.isdecimal() or int(number) > 2**31 - 1:
             raise ServiceError(f"questionnaire version must be a number: {reference!r}")
         query = query.filter_by(version=int(number))
     found = db.session.scalar(query.order_by(QuestionnaireVersion.version.desc()).limit(1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
@@ -89,7 +90,10 @@ def save_section(
 
 
 def _save_comment(response: Response, dimension_id: str, text: str | None) -> None:
-    text = (text or "").strip()[:MAX_COMMENT]
+    # control characters (a NUL cannot even be stored on PostgreSQL) are dropped, not refused:
+    # a browser never sends them, and a respondent should not lose a comment over one
+    text = "".join(c for c in text or "" if c in "\t\r\n" or unicodedata.category(c) != "Cc")
+    text = text.strip()[:MAX_COMMENT]
     existing = next((c for c in response.comments if c.dimension_id == dimension_id), None)
     if existing is not None and not text:
         response.comments.remove(existing)

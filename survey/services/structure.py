@@ -22,12 +22,30 @@ from survey.services import ServiceError
 from survey.tokens import hash_token, new_token
 
 MAX_NAME = 200
+MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL's integer); SQLite's driver overflows past 2**63
+
+
+def _is_id(reference: str) -> bool:
+    """Whether a reference is a number that a row could have as its id (``isdigit`` would let "²" through)."""
+    return reference.isdecimal() and 0 < int(reference) <= MAX_ID
+
+
+def _storable(text: str) -> bool:
+    """False for text with lone surrogates, which is how a command line hands over bytes that are
+    not UTF-8: no stored name holds them, and the database driver cannot send them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _clean_name(name: str, what: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ServiceError(f"{what} name must not be empty")
+    if not _storable(name):
+        raise ServiceError(f"{what} name must be UTF-8 text")
     if len(name) > MAX_NAME:
         raise ServiceError(f"{what} name must be at most {MAX_NAME} characters")
     return name
@@ -45,8 +63,9 @@ def create_organisation(name: str) -> Organisation:
 
 def find_organisation(reference: str) -> Organisation:
     """By name, or by id."""
-    found = db.session.scalar(select(Organisation).filter_by(name=" ".join(reference.split())))
-    if found is None and reference.isdigit():
+    name = " ".join(reference.split())
+    found = db.session.scalar(select(Organisation).filter_by(name=name)) if _storable(name) else None
+    if found is None and _is_id(reference):
         found = db.session.get(Organisation, int(reference))
     if found is None:
         raise ServiceError(f"no organisation called {reference!r}")
@@ -65,6 +84,8 @@ def create_department(organisation: Organisation, name: str, parent_name: str | 
 
 
 def _department_named(organisation: Organisation, name: str) -> Department | None:
+    if not _storable(name):
+        return None
     return db.session.scalar(select(Department).filter_by(organisation_id=organisation.id, name=name))
 
 
@@ -106,10 +127,12 @@ def create_round(
 def find_round(reference: str) -> Round:
     """By id (as ``round create`` prints it), or by a name that only one round has."""
     reference = reference.strip()
-    if reference.isdigit():
+    if _is_id(reference):
         found = db.session.get(Round, int(reference))
         if found is not None:
             return found
+    if not _storable(reference):
+        raise ServiceError(f"no round {reference!r}")
     matches = db.session.scalars(select(Round).filter_by(name=" ".join(reference.split())).limit(2)).all()
     if len(matches) == 1:
         return matches[0]

@@ -13,6 +13,7 @@ from flask import abort, render_template, request, url_for
 
 from survey import UK_TIME
 from survey.services import audit
+from survey.services.structure import MAX_ID
 from survey.workspace import bp, organisation_or_404, require_consultant
 
 PER_PAGE = 50
@@ -51,7 +52,7 @@ def audit_log(organisation_id: int) -> str:
     organisation = organisation_or_404(organisation_id)
     require_consultant()
     page = request.args.get("page", 1, type=int)
-    if page < 1:
+    if page < 1 or page > MAX_ID // PER_PAGE:  # past any page a log could have: no query at all
         abort(404)
     events, total = audit.organisation_events(organisation, page, PER_PAGE)
     pages = max(ceil(total / PER_PAGE), 1)

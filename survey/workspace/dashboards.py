@@ -327,7 +327,7 @@ def trends(organisation_id: int) -> str:
     department_id = request.args.get("department", "")
     department: Department | None = None
     if department_id not in ("", "all"):
-        department = departments.get(int(department_id)) if department_id.isdigit() else None
+        department = departments.get(int(department_id)) if department_id.isdecimal() else None
         if department is None:
             abort(404)
     context: dict[str, Any] = {}

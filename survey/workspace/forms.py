@@ -6,6 +6,7 @@ round opens at the start of its opening day and closes at the end of its closing
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,7 +16,7 @@ from wtforms import BooleanField, Field, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from survey import UK_TIME
-from survey.services.structure import MAX_NAME
+from survey.services.structure import MAX_ID, MAX_NAME
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -44,10 +45,14 @@ def _strip(value: Any) -> Any:
 
 
 def optional_id(value: Any) -> int | None:
-    """A select's value as an id, or None for the empty choice."""
+    """A select's value as an id, or None for the empty choice; a number that no row could have
+    as its id is refused like any other value that is not an id (and is never looked up)."""
     if value is None or value == "":
         return None
-    return int(value)
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(f"{value!r} is not an id")
+    return number
 
 
 class DateInputField(Field):
@@ -89,8 +94,24 @@ class DateInputField(Field):
             raise ValueError(f"The year of the {self.noun} must have 4 numbers, for example 2026")
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month too big for a C int
             raise ValueError(f"The {self.noun} must be a real date") from None
+
+
+class PlainName:
+    """A name people can read: no control characters (NUL, escape codes; spaces, tabs and line
+    breaks are tidied away by the service), and at least one letter, number or sign, so that a
+    name is never only invisible characters such as zero-width spaces."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        name = field.data or ""
+        if any(unicodedata.category(character) == "Cc" and not character.isspace() for character in name):
+            raise ValidationError("The name must only include letters, numbers, spaces and symbols")
+        if not any(unicodedata.category(character)[0] in "LNPS" for character in name):
+            raise ValidationError(f"Enter a name for the {self.what}")
 
 
 def _name_field(what: str, example: str) -> StringField:
@@ -102,6 +123,7 @@ def _name_field(what: str, example: str) -> StringField:
         validators=[
             DataRequired(f"Enter a name for the {what}"),
             Length(max=MAX_NAME, message=f"The name must be {MAX_NAME} characters or fewer"),
+            PlainName(what),
         ],
     )
 

@@ -8,12 +8,14 @@ PDF, a round's ZIP) is written to the audit log in the same commit.
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovTextArea, GovTextInput
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 import reports
@@ -256,13 +258,19 @@ def report_branding(organisation_id: int):  # type: ignore[no-untyped-def]
 # Commentary ----------------------------------------------------------------------------------------
 
 
+def plain_text(form: FlaskForm, field: Field) -> None:
+    """No control characters but tabs and line breaks (a NUL cannot even be stored on PostgreSQL)."""
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in field.data or ""):
+        raise ValidationError("The commentary must only include letters, numbers, spaces, line breaks and symbols")
+
+
 class CommentaryForm(FlaskForm):
     text = TextAreaField(
         "Commentary", widget=GovTextArea(),
         description="Plain text. Leave a blank line between paragraphs; start lines with \"- \" for a list. "
         "Leave it empty for no commentary.",
         validators=[Length(max=MAX_COMMENTARY, message=f"The commentary must be {MAX_COMMENTARY:,} characters or "
-                           "fewer")],
+                           "fewer"), plain_text],
     )
 
 
