@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from reports.branding import DEFAULT_BRANDING, Branding
 from survey.questionnaire import Dimension, Item, Questionnaire
-from survey.results import GroupFigures, RoundResults
+from survey.results import OVERALL, GroupFigures, RoundResults
 from survey.scoring import (
     MIN_ALPHA_RESPONDENTS,
     Change,
@@ -32,7 +32,6 @@ HORIZON_TITLES = dict(HORIZONS)
 REPORT_SUGGESTIONS = 12
 SUMMARY_SUGGESTIONS = 3
 HIGHLIGHTS = 3
-OVERALL = "overall"
 
 Answers = Mapping[str, int | None]
 T = TypeVar("T")
@@ -330,9 +329,7 @@ def commentary_blocks(text: str) -> tuple[Block, ...]:
 
 
 def score_of(group: GroupFigures | None, key: str) -> ScoreResult | None:
-    if group is None or group.suppressed or group.result is None:
-        return None
-    return group.result.overall if key == OVERALL else group.result.dimensions.get(key)
+    return group.score(key) if group is not None else None
 
 
 def _previous_scores(history: Sequence[RoundResults], key: int | str) -> tuple[

@@ -163,7 +163,7 @@ def organisation_report(
     inside it; ``"organisation"`` for all). ``history`` is as for ``team_report``.
     """
     organisation = results.organisation_group
-    depth = depths(results.groups)
+    depth = results.depths()
     rows = tuple(HeatRow(g, depth[g.key], withheld_reason(g, results.min_size) if _hidden(g) else None)
                  for g in results.groups)
     hidden_org = _hidden(organisation)
@@ -267,15 +267,3 @@ def _trend_points(history: Sequence[RoundResults], group_key: int | str, key: st
             change = change_between(before.current, score.current)
         points.append(TrendPoint(results.round_name, score, change, note))
     return tuple(points)
-
-
-def depths(groups: Sequence[GroupFigures]) -> dict[int | str, int]:
-    """How deep each department sits in the tree (top-level departments: 0)."""
-    by_name = {group.name: group for group in groups}
-    found: dict[int | str, int] = {}
-    for group in groups:
-        depth, parent = 0, group.parent
-        while parent is not None and parent in by_name and depth < len(groups):
-            depth, parent = depth + 1, by_name[parent].parent
-        found[group.key] = depth
-    return found

@@ -28,6 +28,7 @@ from survey.scoring import (
 )
 
 ORGANISATION = "organisation"
+OVERALL = "overall"
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +65,13 @@ class GroupFigures:
     def suggestions(self) -> tuple[RankedSuggestion, ...]:
         return self._figures[1]
 
+    def score(self, key: str) -> ScoreResult | None:
+        """The overall figure (``key`` "overall") or a dimension's; None when withheld."""
+        result = self.result
+        if result is None:
+            return None
+        return result.overall if key == OVERALL else result.dimensions.get(key)
+
 
 Figures = tuple[GroupResult | None, tuple[RankedSuggestion, ...]]
 
@@ -81,6 +89,17 @@ class RoundResults:
 
     def group(self, name: str) -> GroupFigures | None:
         return next((g for g in self.groups if g.name == name), None)
+
+    def depths(self) -> dict[int | str, int]:
+        """How deep each department sits in the tree (top-level departments: 0)."""
+        by_name = {group.name: group for group in self.groups}
+        found: dict[int | str, int] = {}
+        for group in self.groups:
+            depth, parent = 0, group.parent
+            while parent is not None and parent in by_name and depth < len(self.groups):
+                depth, parent = depth + 1, by_name[parent].parent
+            found[group.key] = depth
+        return found
 
 
 def round_results(survey_round: Round, min_size: int) -> RoundResults:

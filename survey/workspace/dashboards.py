@@ -92,18 +92,6 @@ def withheld_reason(group: GroupFigures) -> str:
     return "Hidden to protect a smaller group"
 
 
-def depths(groups: tuple[GroupFigures, ...]) -> dict[int | str, int]:
-    """How deep each department sits in the tree (top-level departments: 0)."""
-    by_name = {group.name: group for group in groups}
-    found: dict[int | str, int] = {}
-    for group in groups:
-        depth, parent = 0, group.parent
-        while parent is not None and parent in by_name and depth < len(groups):
-            depth, parent = depth + 1, by_name[parent].parent
-        found[group.key] = depth
-    return found
-
-
 # Heatmap ---------------------------------------------------------------------------------------
 
 
@@ -111,12 +99,6 @@ def depths(groups: tuple[GroupFigures, ...]) -> dict[int | str, int]:
 class Column:
     key: str
     title: str
-
-
-def score_of(group: GroupFigures, key: str) -> ScoreResult | None:
-    if group.result is None:
-        return None
-    return group.result.overall if key == "overall" else group.result.dimensions.get(key)
 
 
 def heat_cell(score: ScoreResult | None) -> dict[str, Any]:
@@ -156,11 +138,11 @@ def heat_rows(results: RoundResults, columns: list[Column], sort: str | None, or
             shown.sort(key=lambda group: group.respondents, reverse=order == "desc")
         else:
             def mean_of(group: GroupFigures) -> float:
-                score = score_of(group, sort)
+                score = group.score(sort)
                 return score.mean if score is not None and score.mean is not None else -1.0
             shown.sort(key=mean_of, reverse=order == "desc")
         groups = shown + hidden
-    depth = depths(results.groups)
+    depth = results.depths()
     rows = [heat_row(results, results.organisation_group, columns, 0, None)]
     rows += [heat_row(results, group, columns, 0 if sort else depth[group.key], sort) for group in groups]
     return rows
@@ -179,7 +161,7 @@ def heat_row(results: RoundResults, group: GroupFigures, columns: list[Column], 
     if group.suppressed:
         return [first, {"text": withheld_reason(group), "colspan": len(columns) + 1, "classes": "app-heat__withheld"}]
     return [first, {"text": str(group.respondents), "format": "numeric"},
-            *(heat_cell(score_of(group, column.key)) for column in columns)]
+            *(heat_cell(group.score(column.key)) for column in columns)]
 
 
 def sort_arguments(columns: list[Column]) -> tuple[str | None, str]:
@@ -306,7 +288,7 @@ def trend_rows(rounds: list[Round], figures: dict[int, RoundResults], department
     rows: list[TrendRow] = []
     for survey_round in rounds:
         group = group_in(figures[survey_round.id], department_id)
-        score = score_of(group, key) if group is not None and not group.suppressed else None
+        score = group.score(key) if group is not None else None
         before = rows[-1].score if rows else None
         change = None
         if score is not None and score.current is not None and before is not None:
@@ -353,8 +335,9 @@ def trends(organisation_id: int) -> str:
             "other_rounds": [r for r in organisation.rounds if r not in rounds],
         }
     return render_template(
-        "workspace/dashboards/trends.html", title=f"Trends across rounds: {organisation.name}", organisation=organisation,
-        rounds=rounds, department=department, breadcrumbs=crumbs(organisation, ("Trends", None)), **context,
+        "workspace/dashboards/trends.html", title=f"Trends across rounds: {organisation.name}",
+        organisation=organisation, rounds=rounds, department=department,
+        breadcrumbs=crumbs(organisation, ("Trends", None)), **context,
     )
 
 
@@ -426,7 +409,7 @@ def overlap_withheld(kind: str, group_a: GroupFigures, group_b: GroupFigures) ->
 def compare_rows(questionnaire: Questionnaire, group_a: GroupFigures, group_b: GroupFigures) -> list[dict]:
     rows = []
     for key, title in [("overall", "Overall"), *((d.id, d.title) for d in questionnaire.dimensions)]:
-        score_a, score_b = score_of(group_a, key), score_of(group_b, key)
+        score_a, score_b = group_a.score(key), group_b.score(key)
         current_a = score_a.current if score_a else None
         current_b = score_b.current if score_b else None
         rows.append({"title": title, "a": current_a, "b": current_b, "change": change_between(current_a, current_b)})
@@ -466,8 +449,9 @@ def compare(organisation_id: int) -> str:
     if a is not None and b is not None:
         context = comparison(a, b)
     return render_template(
-        "workspace/dashboards/compare.html", title=f"Compare two groups: {organisation.name}", organisation=organisation,
-        a=a, b=b, options=side_options(organisation), breadcrumbs=crumbs(organisation, ("Compare", None)),
+        "workspace/dashboards/compare.html", title=f"Compare two groups: {organisation.name}",
+        organisation=organisation, a=a, b=b, options=side_options(organisation),
+        breadcrumbs=crumbs(organisation, ("Compare", None)),
         **context,
     )
 
