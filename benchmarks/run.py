@@ -347,11 +347,157 @@ def report_cached(settings: Settings) -> Result:
                   ratio <= 0.05)
 
 
+# HTTP: submit_throughput, no_loss -----------------------------------------------------------------
+
+THROUGHPUT_CONCURRENCY = 8  # simultaneous respondents: twice what 2 workers x 2 threads (the default) serve at once
+
+
+def submit_throughput(settings: Settings) -> Result:
+    """Completed respondent submissions per second through the real HTTP journey, against a bare
+    Flask + SQLAlchemy app storing the same rows, both in the same run on the same database.
+
+    Both are served by gunicorn with gunicorn.conf.py (2 workers; threads from ``SURVEY_THREADS``
+    or its default) and driven by the same client, ``http_journey.Respondent`` with
+    ``browse=True``: 8 respondents at a time, each doing the 21 requests a browser makes (open the
+    invitation, start, then for each of the 8 sections load the page and post its answers, load
+    "check your answers", send, load the confirmation); no save-for-later. The real app is
+    ``survey.wsgi:app`` (templates, forms, CSRF, signed session, security headers, ORM). The
+    baseline, ``benchmarks/bare_app.py``, answers the same requests at the same paths with a
+    fixed one-line page for every GET (no database) and, for every POST, only the SQL that stores
+    what the real app stores at that step: the response row at the start; each section's answer
+    rows and the response's ``last_saved_at``; at the send, the conditional update of
+    ``submitted_at`` and the respondent's dimension scores (``survey.scoring``) - no templates,
+    forms, CSRF or sessions (the response id rides in a plain cookie).
+
+    Each side first answers half a batch of the same answer plans in a round of its own (warming up
+    templates and connections), and the rows the two stored there are compared afterwards
+    (submitted responses, answers, answer values, scores), so the baseline provably does the same
+    writes. Then timed slots alternate (real, bare, bare, real, ...): in each, batches of 8
+    respondents run back to back until the slot (1 s with --quick, 8 s) is used up, and its rate
+    is respondents / seconds from each batch's first request to its last answer. The value and
+    the baseline are the medians of the slots' rates."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchmarks.http_journey import Server, create_invitation, run_load
+
+    rounds, slot = (2, 1.0) if settings.quick else (5, 8.0)
+    batch = THROUGHPUT_CONCURRENCY
+    started = time.perf_counter()
+    with throwaway_app() as app:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        invitations = {(side, purpose): create_invitation(app, f"{side} {purpose}")
+                       for side in ("real", "bare") for purpose in ("check", "timed")}
+        with Server(url, threads=None) as real, Server(url, threads=None, app="benchmarks.bare_app:app") as bare:
+            with ThreadPoolExecutor(2) as pool:  # both at once; a failure to start is raised here
+                list(pool.map(lambda server: server.start(), (real, bare)))
+            servers = {"real": real, "bare": bare}
+            log(f"submit_throughput: {db_kind()}, both servers up after {time.perf_counter() - started:.1f} s")
+            retries = {"real": 0, "bare": 0}
+            seeds = iter(range(10_000))
+
+            def run(side: str, purpose: str, seed: int, people: int = batch) -> float:
+                server, invitation = servers[side], invitations[(side, purpose)]
+                load = run_load(invitation.respondents(lambda: server.port, people, browse=True, save_halfway=False,
+                                                       seed=seed), THROUGHPUT_CONCURRENCY)
+                if load.failed or len(load.acknowledged) != people:
+                    raise RuntimeError(f"{side}: {len(load.failed)} of {people} respondents failed: "
+                                       f"{load.failed[0].error if load.failed else 'not acknowledged'}; "
+                                       f"{server.log_tail(1000)}")
+                retries[side] += load.retries
+                return load.seconds
+
+            def rate(side: str) -> float:
+                """Batches back to back until the slot is used up: respondents per second."""
+                seconds, people = 0.0, 0
+                while seconds < slot:
+                    seconds += run(side, "timed", next(seeds))
+                    people += batch
+                return people / seconds
+
+            # warm-up, both at once (templates compiled, connections opened), on the same answers
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda side: run(side, "check", 1000, batch // 2), servers))
+            log(f"submit_throughput: warmed up after {time.perf_counter() - started:.1f} s")
+            rates: dict[str, list[float]] = {"real": [], "bare": []}
+            for number in range(rounds):
+                for side in (("real", "bare") if number % 2 == 0 else ("bare", "real")):
+                    rates[side].append(rate(side))
+        with app.app_context():
+            stored = {side: _stored_rows(invitations[(side, "check")].round_id) for side in ("real", "bare")}
+            db.session.remove()
+    if stored["real"] != stored["bare"]:
+        raise RuntimeError(f"the baseline did not store what the real app stored: {stored}")
+    value, base = statistics.median(rates["real"]), statistics.median(rates["bare"])
+    log(f"submit_throughput: real {', '.join(f'{r:.2f}' for r in rates['real'])}/s, "
+        f"bare {', '.join(f'{r:.2f}' for r in rates['bare'])}/s (batches of {batch} respondents at a time, "
+        f"{slot:g} s slots); retried requests: real {retries['real']}, bare {retries['bare']}; rows stored by "
+        f"each from the same answers: {stored['real']}; {time.perf_counter() - started:.1f} s in all")
+    ratio = value / base
+    return Result("submit_throughput", round(value, 2), "submissions/s", round(base, 2), round(ratio, 3),
+                  "ratio >= 0.6", ratio >= 0.6)
+
+
+def db_kind() -> str:
+    configured = os.environ.get("DATABASE_URL", "")
+    return "postgresql" if configured.startswith(("postgres://", "postgresql")) else "sqlite"
+
+
+def _stored_rows(round_id: int) -> dict[str, object]:
+    """What a round's submitted responses hold: counts and sums of their answers and scores."""
+    submitted = select(Response.id).where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+    answers = db.session.execute(text(
+        "SELECT count(*), count(value), coalesce(sum(value), 0) FROM answers WHERE response_id IN "
+        "(SELECT id FROM responses WHERE round_id = :round AND submitted_at IS NOT NULL)"), {"round": round_id}).one()
+    scores = db.session.execute(text(
+        "SELECT count(*), coalesce(sum(score), 0) FROM respondent_scores WHERE response_id IN "
+        "(SELECT id FROM responses WHERE round_id = :round AND submitted_at IS NOT NULL)"), {"round": round_id}).one()
+    return {"submitted": len(db.session.scalars(submitted).all()), "answers": answers[0], "answered": answers[1],
+            "answer_sum": int(answers[2]), "scores": scores[0], "score_sum": round(float(scores[1]), 6)}
+
+
+def no_loss(settings: Settings) -> Result:
+    """Submissions acknowledged while gunicorn is killed and restarted mid-load, against the
+    submissions stored afterwards: ``http_journey.kill_and_restart_load``, the scenario of
+    tests/load/test_no_loss.py (gunicorn, 2 workers x 4 threads; 240 respondents, 48 at a time,
+    or 16 and 8 with --quick; each saves half-way for a resume link; once a quarter have been
+    told their answers were sent, the whole process group gets SIGKILL, and gunicorn is started
+    again half a second later; every failed request is retried as a person would).
+
+    ``value``: respondents acknowledged. ``baseline``: acknowledged respondents whose submission
+    is stored exactly once (found by their resume token's hash), less every further submitted
+    response in the round (a second copy, or one no respondent accounts for). So a lost
+    submission and a duplicate each move the ratio away from 1, and they cannot cancel out.
+    ``ok`` also needs the kill to have happened mid-load (requests failed and were retried), every
+    respondent to have got through, and a resume link to work afterwards."""
+    from benchmarks.http_journey import kill_and_restart_load
+
+    people, concurrency = (16, 8) if settings.quick else (240, 48)
+    with throwaway_app() as app:
+        report = kill_and_restart_load(app, app.config["SQLALCHEMY_DATABASE_URI"], people, concurrency,
+                                       log=lambda message: log(f"no_loss: {message}"))
+        with app.app_context():
+            db.session.remove()
+    stored, load = report.stored, report.load
+    log(f"no_loss: {db_kind()}, {people} respondents, {concurrency} at a time, {load.seconds:.1f} s: "
+        f"{stored.acknowledged} acknowledged ({report.acknowledged_before_kill} before the kill), "
+        f"{stored.stored_once} stored exactly once, {stored.missing} missing, {stored.duplicates} duplicates, "
+        f"{stored.submitted} submitted in all; {len(load.failed)} gave up; {load.retries} requests retried; "
+        f"resume link after restart: {report.resume_status} -> {report.resume_location or '-'}")
+    value, base = stored.acknowledged, stored.baseline
+    ratio = value / base if base > 0 else 0.0  # nothing stored exactly once: no ratio to speak of
+    ok = (ratio == 1 and stored.missing == 0 and stored.duplicates == 0 and not load.failed and report.killed
+          and load.retries > 0 and report.resume_link_works)
+    return Result("no_loss", float(value), "submissions", float(base), round(ratio, 4),
+                  "ratio == 1 (killed mid-load, every acknowledged submission stored exactly once)", ok)
+
+
 BENCHMARKS: dict[str, Callable[[Settings], Result]] = {
     "dashboard_latency": dashboard_latency,
     "report_overhead": report_overhead,
     "batch_speedup": batch_speedup,
     "report_cached": report_cached,
+    "submit_throughput": submit_throughput,
+    "no_loss": no_loss,
 }
 
 

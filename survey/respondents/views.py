@@ -6,7 +6,12 @@ cookie; the same token in a resume link brings it back on another day or device.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from functools import lru_cache
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from jinja2 import Environment
+from markupsafe import Markup
 from werkzeug.wrappers import Response as HttpResponse
 
 from survey.errors import render_error
@@ -20,9 +25,9 @@ from survey.respondents.forms import (
     section_form_class,
     to_paradigm,
 )
+from survey.security import limiter, token_limit, token_unknown
 from survey.services import ServiceError
 from survey.services import responses as responses_service
-from survey.security import limiter, token_limit, token_unknown
 from survey.services.structure import find_link
 from survey.tokens import looks_like_token
 
@@ -35,6 +40,59 @@ def no_store(response: HttpResponse) -> HttpResponse:
     """Answers are private: never keep these pages in a shared cache or the back-forward cache."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+RADIOS_MACRO = "govuk_frontend_jinja/components/radios/macro.html"
+
+
+@bp.app_template_global()
+def govuk_radios(params: dict[str, Any]) -> Markup:
+    """GOV.UK Frontend's ``govukRadios(params)``, each distinct ``params`` rendered once per process.
+
+    The macro's output depends on its parameters alone, and a section page calls it once per
+    question with one of a handful of parameter sets (question x answer given x error shown), so
+    the HTML is kept (least recently used first out) instead of running the macro, the costliest
+    part of the page, again for every respondent. Parameters it cannot key on exactly (anything
+    but dicts, lists, strings, Markup, numbers, booleans and None) are rendered afresh.
+    """
+    try:
+        key = _frozen(params)
+    except TypeError:
+        return _radios_macro(current_app.jinja_env)(params)
+    return _rendered_radios(current_app.jinja_env, key)
+
+
+def _radios_macro(environment: Environment):  # type: ignore[no-untyped-def]
+    return environment.get_template(RADIOS_MACRO).module.govukRadios
+
+
+@lru_cache(maxsize=1024)  # a few MB at most
+def _rendered_radios(environment: Environment, key: tuple) -> Markup:  # type: ignore[type-arg]
+    return _radios_macro(environment)(_thawed(key))
+
+
+def _frozen(value: Any) -> tuple:  # type: ignore[type-arg]
+    """A hashable copy that keeps every type the macro could tell apart (Markup is not str)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_frozen(item) for item in value))
+    if isinstance(value, tuple):
+        return ("tuple", tuple(_frozen(item) for item in value))
+    if type(value) in (Markup, str, int, float, bool, type(None)):
+        return (type(value).__name__, value)
+    raise TypeError(f"cannot key on {type(value).__name__}")
+
+
+def _thawed(key: tuple) -> Any:  # type: ignore[type-arg]
+    kind, value = key
+    if kind == "dict":
+        return {name: _thawed(item) for name, item in value}
+    if kind == "list":
+        return [_thawed(item) for item in value]
+    if kind == "tuple":
+        return tuple(_thawed(item) for item in value)
+    return value
 
 
 def _link_or_404(token: str) -> InvitationLink:
