@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Annotated, Any
 
 from flask_login import UserMixin
@@ -118,6 +117,9 @@ class Department(db.Model):
     children: Mapped[list[Department]] = relationship(back_populates="parent", order_by="Department.name")
 
 
+_parsed_questionnaires: dict[tuple[int, str], Questionnaire] = {}
+
+
 class QuestionnaireVersion(db.Model):
     """A questionnaire file as it was frozen: its content can never change afterwards."""
 
@@ -128,14 +130,20 @@ class QuestionnaireVersion(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     version: Mapped[int]
     title: Mapped[name_str]
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    source_text: Mapped[str] = mapped_column(Text)
+    source_text: Mapped[str] = mapped_column(Text, deferred=True)
     loaded_at: Mapped[timestamp]
 
-    @cached_property
+    @property
     def questionnaire(self) -> Questionnaire:
-        return from_data(self.content)
+        """The parsed questionnaire. A frozen version never changes, so each process parses it
+        once (keyed on its content hash) rather than on every request."""
+        key = (self.id, self.content_hash)
+        found = _parsed_questionnaires.get(key)
+        if found is None:
+            found = _parsed_questionnaires[key] = from_data(self.content)
+        return found
 
     @property
     def label(self) -> str:

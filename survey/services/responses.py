@@ -6,9 +6,10 @@ import unicodedata
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from survey.extensions import db
-from survey.models import Answer, Comment, InvitationLink, Kind, Response, RoundStatus, utcnow
+from survey.models import Answer, Comment, InvitationLink, Kind, Response, Round, RoundStatus, utcnow
 from survey.questionnaire import Dimension, Questionnaire
 from survey.services import ServiceError
 from survey.services.scores import record_scores
@@ -48,7 +49,14 @@ def start(link: InvitationLink) -> tuple[Response, str]:
 
 
 def find_by_resume_token(token: str) -> Response | None:
-    return db.session.scalar(select(Response).filter_by(resume_token_hash=hash_token(token)))
+    """The response with everything a respondent's page reads, in one query plus one each for
+    its answers and comments (every respondent request starts here)."""
+    return db.session.scalar(
+        select(Response)
+        .filter_by(resume_token_hash=hash_token(token))
+        .options(joinedload(Response.round).joinedload(Round.questionnaire_version),
+                 selectinload(Response.answers), selectinload(Response.comments))
+    )
 
 
 def answers_of(response: Response) -> dict[AnswerKey, int | None]:
