@@ -191,8 +191,8 @@ def section(number: int):  # type: ignore[no-untyped-def]
         abort(404)
     dimension = questionnaire.dimensions[number - 1]
     form_class = section_form_class(questionnaire, dimension, response.round.asks_desired)
-    saved = responses_service.answers_of(response)
     if request.method == "GET":
+        saved = responses_service.answers_of(response)
         form = form_class(data=_form_data(form_class, saved, questionnaire.points,
                                           responses_service.comments_of(response).get(dimension.id)))
     else:
@@ -273,7 +273,8 @@ def check():  # type: ignore[no-untyped-def]
     if (guard := _respondent_guard(response)) is not None:
         return guard
     form = EmptyForm()
-    missing = responses_service.unanswered(response)
+    answers = responses_service.answers_of(response)
+    missing = responses_service.unanswered(response, given=answers)
     if form.validate_on_submit():
         if missing:  # the page lists them in its error summary
             return redirect(url_for(".check"))
@@ -289,7 +290,7 @@ def check():  # type: ignore[no-untyped-def]
         "respondents/check.html",
         **_page_context(response),
         form=form,
-        answers=responses_service.answers_of(response),
+        answers=answers,
         comments=responses_service.comments_of(response),
         labels=position_labels(questionnaire.points),
         missing_by_section={

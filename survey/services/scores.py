@@ -9,12 +9,14 @@ and they stay when the retention rule deletes the answers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 
 from survey.extensions import db
 from survey.models import Answer, Kind, QuestionnaireVersion, RespondentScore, Response, Round
+from survey.questionnaire import Questionnaire
 from survey.scoring import respondent_dimension_scores
 
 BATCH = 5_000
@@ -44,9 +46,28 @@ def _record_batch(response_ids: list[int]) -> None:
 
     rows = []
     for (response_id, kind), given in answers.items():
-        scores = respondent_dimension_scores(questionnaires[versions[response_id]], given)
-        rows += [{"response_id": response_id, "kind": kind, "dimension_id": dimension, "score": score}
-                 for dimension, score in scores.items() if score is not None]
+        rows += _score_rows(response_id, kind, questionnaires[versions[response_id]], given)
     db.session.execute(delete(RespondentScore).where(RespondentScore.response_id.in_(response_ids)))
     if rows:
         db.session.execute(insert(RespondentScore), rows)
+
+
+def record_response_scores(
+    response_id: int, questionnaire: Questionnaire, answers: Mapping[tuple[Kind, str], int | None]
+) -> None:
+    """``record_scores`` for one response just submitted, whose answers the caller has read:
+    no reading back, nothing to replace."""
+    by_kind: dict[Kind, dict[str, int | None]] = defaultdict(dict)
+    for (kind, item_id), value in answers.items():
+        by_kind[kind][item_id] = value
+    rows = [row for kind, given in by_kind.items() for row in _score_rows(response_id, kind, questionnaire, given)]
+    if rows:
+        db.session.execute(insert(RespondentScore), rows)
+
+
+def _score_rows(
+    response_id: int, kind: Kind, questionnaire: Questionnaire, answers: Mapping[str, int | None]
+) -> list[dict[str, Any]]:
+    scores = respondent_dimension_scores(questionnaire, answers)
+    return [{"response_id": response_id, "kind": kind, "dimension_id": dimension, "score": score}
+            for dimension, score in scores.items() if score is not None]
