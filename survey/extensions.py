@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import has_request_context, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -42,5 +43,10 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:  # type: ig
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: a request that changes something takes the write lock when its transaction
+    begins. A deferred transaction that reads and then writes fails at once ("database is
+    locked", whatever the busy timeout) when another process wrote in between; an immediate one
+    waits its turn. Reading requests stay deferred, so they never wait for a writer."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
