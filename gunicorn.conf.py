@@ -24,3 +24,12 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
 preload_app = False  # each worker opens its own database connections
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Once a worker has loaded the app, keep its start-up objects (modules, templates, the ORM's
+    mappings) out of the garbage collector's full collections, which would otherwise walk all of
+    them again and again while serving; a request's own objects are collected as before."""
+    import gc
+
+    gc.freeze()

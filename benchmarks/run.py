@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import random
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -186,6 +188,7 @@ def dashboard_latency(settings: Settings) -> Result:
         log(f"dashboard_latency: seeded {DEPARTMENTS * ROUNDS * RESPONDENTS * 40:,} answers on "
             f"{db.engine.dialect.name} in {time.perf_counter() - started:.1f} s")
         min_size = app.config["SURVEY_MIN_GROUP_SIZE"]
+        gc.freeze()  # as a served app does once started (gunicorn.conf.py): the seeding's objects stay put
 
         def dashboard() -> None:
             db.session.remove()  # as a new request: nothing cached in the session
@@ -257,14 +260,41 @@ def seed_report_data() -> tuple[int, list[int]]:
     return rounds[-1].id, [team.id for team in teams]
 
 
+# One database of report data serves the three report benchmarks of a run (seeding it and
+# building the first report, which loads fonts and templates, take seconds each time).
+SHARED = contextlib.ExitStack()
+_report_data: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def report_data() -> Iterator[tuple[Flask, int, list[int]]]:
+    """The app on the shared report database (made on first use, removed when ``main`` ends),
+    in an app context: the app, the current round's id and the teams' ids."""
+    if "app" not in _report_data:
+        app = SHARED.enter_context(throwaway_app())
+        with app.app_context():
+            _report_data.update(app=app, seeded=seed_report_data())
+    app = _report_data["app"]
+    with app.app_context():
+        yield (app, *_report_data["seeded"])
+        db.session.remove()
+
+
+def warm_up_once(action: Callable[[], object]) -> None:
+    """Run ``action`` unmeasured unless a report was built in this process already (the first
+    loads WeasyPrint's fonts and the templates)."""
+    if not _report_data.get("warm"):
+        action()
+        _report_data["warm"] = True
+
+
 def report_overhead(settings: Settings) -> Result:
     """One team report from its ids to PDF bytes (database reads, report data, HTML, WeasyPrint;
     no cache) against WeasyPrint rendering that report's final HTML alone."""
     import reports
     from reports.render import html_to_pdf
 
-    with throwaway_app() as app, app.app_context():
-        round_id, teams = seed_report_data()
+    with report_data() as (app, round_id, teams):
         target = reports.ReportTarget(round_id, teams[0])
         min_size = app.config["SURVEY_MIN_GROUP_SIZE"]
         html = reports.report_html(target, min_size)
@@ -273,27 +303,26 @@ def report_overhead(settings: Settings) -> Result:
             db.session.remove()
             reports.report_pdf(target, min_size, use_cache=False)
 
+        warm_up_once(whole)
         values, baselines = [], []
-        for _ in range(2 if settings.quick else 7):  # interleaved, so that drift hits both alike
-            values.append(median_time(whole, 1, warm_up=0 if values else 1))
+        for _ in range(1 if settings.quick else 7):  # interleaved, so that drift hits both alike
+            values.append(median_time(whole, 1, warm_up=0))
             baselines.append(median_time(lambda: html_to_pdf(html), 1, warm_up=0))
         value, base = statistics.median(values), statistics.median(baselines)
-        db.session.remove()
     ratio = value / base
     return Result("report_overhead", round(value, 1), "ms", round(base, 1), round(ratio, 3), "ratio <= 1.25",
                   ratio <= 1.25)
 
 
 def batch_speedup(settings: Settings) -> Result:
-    """20 team reports (6 with --quick) built by ``report batch``'s machinery (a worker process
+    """20 team reports (4 with --quick) built by ``report batch``'s machinery (a worker process
     per core, each creating the app once) against the same reports built one after another in this
     process. Neither reads or writes the cache. ``ratio`` is the speedup, baseline / value."""
     from reports import batch
 
-    with throwaway_app() as app, app.app_context(), tempfile.TemporaryDirectory() as directory:
-        round_id, _ = seed_report_data()
+    with report_data() as (app, round_id, _), tempfile.TemporaryDirectory() as directory:
         survey_round = db.session.get(Round, round_id)
-        jobs = batch.plan(survey_round, Path(directory), organisation=False)[:6 if settings.quick else REPORT_TEAMS]
+        jobs = batch.plan(survey_round, Path(directory), organisation=False)[:4 if settings.quick else REPORT_TEAMS]
         min_size, workers = app.config["SURVEY_MIN_GROUP_SIZE"], batch.available_cores()
 
         def run(count: int) -> float:
@@ -303,14 +332,13 @@ def batch_speedup(settings: Settings) -> Result:
             assert all(outcome.ok for outcome in outcomes), [o.error for o in outcomes if not o.ok]
             return time.perf_counter() - started
 
-        batch.run(jobs[:1], min_size=min_size, workers=1, use_cache=False)  # warm up: fonts, templates
+        warm_up_once(lambda: batch.run(jobs[:1], min_size=min_size, workers=1, use_cache=False))
         values, baselines = [], []
         for _ in range(1 if settings.quick else 2):
             baselines.append(run(1))
             values.append(run(workers))
         value, base = statistics.median(values), statistics.median(baselines)
         log(f"batch_speedup: {len(jobs)} reports, {workers} workers: {value:.1f} s against {base:.1f} s")
-        db.session.remove()
     ratio = base / value
     return Result("batch_speedup", round(value * 1000, 1), "ms", round(base * 1000, 1), round(ratio, 3),
                   f"baseline / value >= 1.6 on 2 cores ({workers} here)", ratio >= 1.6)
@@ -322,8 +350,7 @@ def report_cached(settings: Settings) -> Result:
     import reports
     from reports import cache
 
-    with throwaway_app() as app, app.app_context():
-        round_id, teams = seed_report_data()
+    with report_data() as (app, round_id, teams):
         target = reports.ReportTarget(round_id, teams[0])
         min_size = app.config["SURVEY_MIN_GROUP_SIZE"]
 
@@ -339,9 +366,9 @@ def report_cached(settings: Settings) -> Result:
             reports.report_pdf(target, min_size)
             db.session.commit()
 
-        base = median_time(first, 2 if settings.quick else 5)
+        warm_up_once(first)
+        base = median_time(first, 1 if settings.quick else 5, warm_up=0)
         value = median_time(again, 10 if settings.quick else 30)
-        db.session.remove()
     ratio = value / base
     return Result("report_cached", round(value, 1), "ms", round(base, 1), round(ratio, 4), "ratio <= 0.05",
                   ratio <= 0.05)
@@ -507,8 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), help="run only these benchmarks")
     arguments = parser.parse_args(argv)
     settings = Settings(quick=arguments.quick)
-    for name in arguments.only or BENCHMARKS:
-        print(json.dumps(asdict(BENCHMARKS[name](settings))), flush=True)
+    with SHARED:
+        for name in arguments.only or BENCHMARKS:
+            started = time.perf_counter()
+            print(json.dumps(asdict(BENCHMARKS[name](settings))), flush=True)
+            log(f"{name}: took {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -159,14 +159,21 @@ def overall_rule(questionnaire: Questionnaire) -> Callable[[DimensionScores], fl
     every respondent of a round."""
     weighted = [(dimension.id, dimension.weight) for dimension in questionnaire.dimensions]
     needed = max(minimum_answered(len(weighted)), 1)
-    all_equal = len({weight for _, weight in weighted}) == 1
+    if len({weight for _, weight in weighted}) == 1:
+        ids = [dimension_id for dimension_id, _ in weighted]
+
+        def unweighted(dimension_scores: DimensionScores) -> float | None:
+            present = [score for dimension_id in ids if (score := dimension_scores.get(dimension_id)) is not None]
+            return _mean(present) if len(present) >= needed else None
+
+        return unweighted
 
     def overall(dimension_scores: DimensionScores) -> float | None:
         present = [(weight, score) for dimension_id, weight in weighted
                    if (score := dimension_scores.get(dimension_id)) is not None]
         if len(present) < needed:
             return None
-        if all_equal or len({weight for weight, _ in present}) == 1:
+        if len({weight for weight, _ in present}) == 1:
             return _mean([score for _, score in present])
         return math.fsum(weight * score for weight, score in present) / math.fsum(weight for weight, _ in present)
 
