@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from survey import create_app  # noqa: E402
 from survey.extensions import db  # noqa: E402
-from survey.models import Answer, Department, Kind, Organisation, Response, Round  # noqa: E402
+from survey.models import Answer, Department, Kind, Organisation, QuestionnaireVersion, Response, Round  # noqa: E402
 from survey.services.scores import record_scores  # noqa: E402
 
 
@@ -112,17 +112,23 @@ def _app(url: str) -> Flask:
 DEPARTMENTS, ROUNDS, RESPONDENTS = 60, 6, 25
 
 
-def seed_dashboard_data() -> list[int]:
-    """60 departments x 6 rounds x 25 submitted respondents x every item (current answers)."""
+def organisation_with_teams(name: str, teams: int) -> tuple[QuestionnaireVersion, Organisation, list[Department]]:
+    """The shipped questionnaire (frozen), and an organisation of ``teams`` departments."""
     from survey.services.questionnaires import load_directory
 
     version = next(v for v in load_directory() if v.key == "npm-paradigm")
-    questionnaire = version.questionnaire
-    organisation = Organisation(name="Benchmark Council")
+    organisation = Organisation(name=name)
     db.session.add(organisation)
     db.session.flush()
-    departments = [Department(organisation_id=organisation.id, name=f"Team {n:02d}") for n in range(DEPARTMENTS)]
+    departments = [Department(organisation_id=organisation.id, name=f"Team {n:02d}") for n in range(teams)]
     db.session.add_all(departments)
+    return version, organisation, departments
+
+
+def seed_dashboard_data() -> list[int]:
+    """60 departments x 6 rounds x 25 submitted respondents x every item (current answers)."""
+    version, organisation, departments = organisation_with_teams("Benchmark Council", DEPARTMENTS)
+    questionnaire = version.questionnaire
     now = datetime.now(UTC)
     rounds = [Round(organisation_id=organisation.id, questionnaire_version_id=version.id, name=f"Round {n + 1}",
                     opens_at=now - timedelta(days=180 * (ROUNDS - n)),
@@ -225,15 +231,8 @@ REPORT_TEAMS, REPORT_RESPONDENTS = 20, 15
 def seed_report_data() -> tuple[int, list[int]]:
     """20 teams x 15 submitted respondents in two rounds (the second asks for desired answers):
     the current round's id and the teams' ids."""
-    from survey.services.questionnaires import load_directory
-
-    version = next(v for v in load_directory() if v.key == "npm-paradigm")
+    version, organisation, teams = organisation_with_teams("Report Council", REPORT_TEAMS)
     questionnaire = version.questionnaire
-    organisation = Organisation(name="Report Council")
-    db.session.add(organisation)
-    db.session.flush()
-    teams = [Department(organisation_id=organisation.id, name=f"Team {n:02d}") for n in range(REPORT_TEAMS)]
-    db.session.add_all(teams)
     now = datetime.now(UTC)
     rounds = [Round(organisation_id=organisation.id, questionnaire_version_id=version.id, name=name,
                     opens_at=now - timedelta(days=days), closes_at=now - timedelta(days=days - 30),
