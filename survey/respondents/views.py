@@ -279,7 +279,7 @@ def check():  # type: ignore[no-untyped-def]
         if missing:  # the page lists them in its error summary
             return redirect(url_for(".check"))
         try:
-            responses_service.submit(response)
+            responses_service.submit(response, answers)
         except ServiceError as error:
             db.session.rollback()
             return render_error(400, "Your answers could not be sent", str(error))

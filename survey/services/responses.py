@@ -159,12 +159,13 @@ def first_section_to_answer(response: Response) -> int | None:
     return None
 
 
-def submit(response: Response) -> bool:
-    """Send the answers. Returns False when they had already been sent (a double submit)."""
+def submit(response: Response, given: Mapping[AnswerKey, int | None] | None = None) -> bool:
+    """Send the answers (``given``: ``answers_of(response)``, when the caller has read them).
+    Returns False when they had already been sent (a double submit)."""
     if response.submitted_at is not None:
         return False
     _require_open(response)
-    given = answers_of(response)
+    given = answers_of(response) if given is None else given
     if unanswered(response, given=given):
         raise ServiceError("some questions have not been answered yet")
     now = utcnow()
