@@ -387,7 +387,7 @@ def submit_throughput(settings: Settings) -> Result:
     ``browse=True``: 8 respondents at a time, each doing the 21 requests a browser makes (open the
     invitation, start, then for each of the 8 sections load the page and post its answers, load
     "check your answers", send, load the confirmation); no save-for-later. The real app is
-    ``survey.wsgi:app`` (templates, forms, CSRF, signed session, security headers, ORM). The
+    ``survey.wsgi:app`` (templates, forms, CSRF, signed session, security headers, rate limits, SQLAlchemy). The
     baseline, ``benchmarks/bare_app.py``, answers the same requests at the same paths with a
     fixed one-line page for every GET (no database) and, for every POST, only the SQL that stores
     what the real app stores at that step: the response row at the start; each section's answer

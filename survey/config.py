@@ -69,6 +69,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SURVEY_SIGN_IN_LIMIT": os.environ.get("SURVEY_SIGN_IN_LIMIT", "10 per minute"),
         "SURVEY_TOKEN_LIMIT": os.environ.get("SURVEY_TOKEN_LIMIT", "30 per minute"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int_setting("SURVEY_SESSION_HOURS", 8)),
+        # A session lasts that long from sign-in (or from starting a survey), however busy: the
+        # cookie's signed time is not moved on, and re-signing it on every request is not paid for.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Raw answers of rounds closed longer ago than this are deleted by `flask retention`
         # (survey/services/retention.py); unset keeps them.
         "SURVEY_RETENTION_MONTHS": _optional_int_setting("SURVEY_RETENTION_MONTHS"),

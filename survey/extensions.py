@@ -46,7 +46,28 @@ def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
     """SQLite: a request that changes something takes the write lock when its transaction
     begins. A deferred transaction that reads and then writes fails at once ("database is
     locked", whatever the busy timeout) when another process wrote in between; an immediate one
-    waits its turn. Reading requests stay deferred, so they never wait for a writer."""
+    waits its turn. Reading requests stay deferred, so they never wait for a writer; so does
+    the reading part of a request that called ``read_before_writing``."""
     if connection.dialect.name == "sqlite":
-        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        writing = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+                   and not request.environ.get(_READING_FIRST, False))
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+_READING_FIRST = "survey_reading_first"
+
+
+def read_before_writing() -> None:
+    """Let this request read in a transaction of its own, without the write lock, until it calls
+    ``begin_writing``. Only for a request whose writes do not depend on what it read staying
+    true (they check it again themselves): SQLite has one write lock for the whole database, and
+    the respondent's busiest request (saving a section) would otherwise hold it while it reads
+    and validates, keeping every other writer waiting."""
+    request.environ.setdefault(_READING_FIRST, True)
+
+
+def begin_writing() -> None:
+    """End the reading transaction (SQLite only: elsewhere nothing is locked by reading); the
+    next statement begins one that takes the write lock."""
+    if request.environ.pop(_READING_FIRST, False) and db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()

@@ -7,6 +7,7 @@ department it was invited through and the hash of its resume token.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -120,6 +121,17 @@ class Department(db.Model):
 _parsed_questionnaires: dict[tuple[int, str], Questionnaire] = {}
 
 
+def parsed_questionnaire(version_id: int, content_hash: str, content: Callable[[], dict[str, Any]]) -> Questionnaire:
+    """The questionnaire of a frozen version. A frozen version never changes, so each process
+    parses it once (keyed on its id and content hash) rather than on every request; ``content``
+    reads the stored content when it has not been parsed yet."""
+    key = (version_id, content_hash)
+    found = _parsed_questionnaires.get(key)
+    if found is None:
+        found = _parsed_questionnaires[key] = from_data(content())
+    return found
+
+
 class QuestionnaireVersion(db.Model):
     """A questionnaire file as it was frozen: its content can never change afterwards."""
 
@@ -137,13 +149,8 @@ class QuestionnaireVersion(db.Model):
 
     @property
     def questionnaire(self) -> Questionnaire:
-        """The parsed questionnaire. A frozen version never changes, so each process parses it
-        once (keyed on its content hash) rather than on every request."""
-        key = (self.id, self.content_hash)
-        found = _parsed_questionnaires.get(key)
-        if found is None:
-            found = _parsed_questionnaires[key] = from_data(self.content)
-        return found
+        """The parsed questionnaire, parsed once per process (``parsed_questionnaire``)."""
+        return parsed_questionnaire(self.id, self.content_hash, lambda: self.content)
 
     @property
     def label(self) -> str:
@@ -154,6 +161,16 @@ class RoundStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     OPEN = "open"
     CLOSED = "closed"
+
+
+def round_status(opens_at: datetime, closes_at: datetime | None, now: datetime | None = None) -> RoundStatus:
+    """Whether a round that opens and closes at these times is open now."""
+    now = now or utcnow()
+    if now < opens_at:
+        return RoundStatus.SCHEDULED
+    if closes_at is not None and now >= closes_at:
+        return RoundStatus.CLOSED
+    return RoundStatus.OPEN
 
 
 class Round(db.Model):
@@ -182,12 +199,7 @@ class Round(db.Model):
         return self.questionnaire_version.questionnaire
 
     def status(self, now: datetime | None = None) -> RoundStatus:
-        now = now or utcnow()
-        if now < self.opens_at:
-            return RoundStatus.SCHEDULED
-        if self.closes_at is not None and now >= self.closes_at:
-            return RoundStatus.CLOSED
-        return RoundStatus.OPEN
+        return round_status(self.opens_at, self.closes_at, now)
 
 
 class InvitationLink(db.Model):

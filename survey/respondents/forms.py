@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
@@ -62,6 +63,7 @@ class SectionForm(FlaskForm):
     questions: list[Question] = []
 
 
+@lru_cache(maxsize=128)  # a frozen questionnaire's sections never change: one class each, per process
 def section_form_class(questionnaire: Questionnaire, dimension: Dimension, asks_desired: bool) -> type[SectionForm]:
     questions = questions_for(questionnaire, dimension, asks_desired)
     choices = [SelectChoice(str(p), label) for p, label in enumerate(position_labels(questionnaire.points), 1)]

@@ -6,6 +6,7 @@ cookie; the same token in a resume link brings it back on another day or device.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -15,8 +16,8 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as HttpResponse
 
 from survey.errors import render_error
-from survey.extensions import db
-from survey.models import InvitationLink, Kind, Response, RoundStatus
+from survey.extensions import begin_writing, db, read_before_writing
+from survey.models import Kind, Round, RoundStatus
 from survey.respondents.forms import (
     DONT_KNOW,
     EmptyForm,
@@ -25,10 +26,11 @@ from survey.respondents.forms import (
     section_form_class,
     to_paradigm,
 )
+from survey.respondents.pages import render_page
 from survey.security import limiter, token_limit, token_unknown
 from survey.services import ServiceError
 from survey.services import responses as responses_service
-from survey.services.structure import find_link
+from survey.services.responses import ResponseState
 from survey.tokens import looks_like_token
 
 bp = Blueprint("respondents", __name__)
@@ -95,56 +97,54 @@ def _thawed(key: tuple) -> Any:  # type: ignore[type-arg]
     return value
 
 
-def _link_or_404(token: str) -> InvitationLink:
-    link = find_link(token) if looks_like_token(token) else None
-    if link is None:
+def _invitation_or_404(token: str) -> responses_service.Invitation:
+    invitation = responses_service.find_invitation(token) if looks_like_token(token) else None
+    if invitation is None:
         abort(404)
-    return link
+    return invitation
 
 
-def _round_unavailable(status: RoundStatus, survey_round) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _round_unavailable(status: RoundStatus, round_id: int) -> tuple[str, int]:
+    survey_round = db.session.get(Round, round_id)
     return render_template("respondents/unavailable.html", status=status.value, round=survey_round,
                            title="This survey is closed" if status is RoundStatus.CLOSED
                            else "This survey is not open yet"), 410 if status is RoundStatus.CLOSED else 403
 
 
-def _current_response() -> Response | None:
+def _current_response() -> ResponseState | None:
     token = session.get(SESSION_KEY)
     if not token or not looks_like_token(token):
         return None
     return responses_service.find_by_resume_token(token)
 
 
-def _page_context(response: Response, **extra):  # type: ignore[no-untyped-def]
-    questionnaire = response.round.questionnaire
-    return {"service_name": questionnaire.title, "questionnaire": questionnaire, "response": response,
-            "round": response.round, **extra}
+def _page_context(response: ResponseState, **extra):  # type: ignore[no-untyped-def]
+    questionnaire = response.questionnaire
+    return {"service_name": questionnaire.title, "questionnaire": questionnaire, "response": response, **extra}
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @limiter.shared_limit(token_limit, scope="tokens", deduct_when=token_unknown)
 def start(token: str):  # type: ignore[no-untyped-def]
-    link = _link_or_404(token)
-    status = link.round.status()
+    if request.method == "POST":
+        read_before_writing()  # a new response depends on nothing read here but the link
+    invitation = _invitation_or_404(token)
+    status = invitation.status()
     if status is not RoundStatus.OPEN:
-        return _round_unavailable(status, link.round)
-    current = _current_response()
-    if current is not None and current.round_id == link.round_id and current.submitted_at is None:
-        in_progress = current
-    else:
-        in_progress = None
-    form = EmptyForm()
-    if form.validate_on_submit():
-        response, resume_token = responses_service.start(link)
+        return _round_unavailable(status, invitation.round_id)
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        begin_writing()
+        _, resume_token = responses_service.start(invitation)
         db.session.commit()
         session[SESSION_KEY] = resume_token
         session.permanent = True
         return redirect(url_for(".section", number=1))
-    questionnaire = link.round.questionnaire
-    return render_template(
-        "respondents/start.html", form=form, link=link, round=link.round, questionnaire=questionnaire,
-        service_name=questionnaire.title, in_progress=in_progress, title=questionnaire.title,
-    )
+    current = _current_response()
+    in_progress = current is not None and current.round_id == invitation.round_id and current.submitted_at is None
+    questionnaire = invitation.questionnaire
+    return render_page("respondents/start.html", ("start", invitation, in_progress), lambda: {
+        "invitation": invitation, "questionnaire": questionnaire, "service_name": questionnaire.title,
+        "in_progress": in_progress, "title": questionnaire.title})
 
 
 @bp.route("/r/<token>")
@@ -159,9 +159,9 @@ def resume(token: str):  # type: ignore[no-untyped-def]
     session.permanent = True
     if response.submitted_at is not None:
         return redirect(url_for(".done"))
-    status = response.round.status()
+    status = response.status()
     if status is not RoundStatus.OPEN:
-        return _round_unavailable(status, response.round)
+        return _round_unavailable(status, response.round_id)
     number = responses_service.first_section_to_answer(response)
     if number is None:
         return redirect(url_for(".check"))
@@ -169,64 +169,83 @@ def resume(token: str):  # type: ignore[no-untyped-def]
     return redirect(url_for(".section", number=number))
 
 
-def _respondent_guard(response: Response | None):  # type: ignore[no-untyped-def]
+def _respondent_guard(response: ResponseState | None):  # type: ignore[no-untyped-def]
     """The page to show instead, when there is no response to work on or it cannot change."""
     if response is None:
         return render_template("respondents/no_session.html", title="Your session has ended"), 401
     if response.submitted_at is not None:
         return redirect(url_for(".done"))
-    status = response.round.status()
+    status = response.status()
     if status is not RoundStatus.OPEN:
-        return _round_unavailable(status, response.round)
+        return _round_unavailable(status, response.round_id)
     return None
 
 
 @bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
 def section(number: int):  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        read_before_writing()  # save_section checks again that the response can still change
     response = _current_response()
     if (guard := _respondent_guard(response)) is not None:
         return guard
-    questionnaire = response.round.questionnaire
+    questionnaire = response.questionnaire
     if not 1 <= number <= len(questionnaire.dimensions):
         abort(404)
     dimension = questionnaire.dimensions[number - 1]
-    form_class = section_form_class(questionnaire, dimension, response.round.asks_desired)
-    if request.method == "GET":
-        saved = responses_service.answers_of(response)
-        form = form_class(data=_form_data(form_class, saved, questionnaire.points,
-                                          responses_service.comments_of(response).get(dimension.id)))
-    else:
-        form = form_class()
+    form_class = section_form_class(questionnaire, dimension, response.asks_desired)
     changing = request.args.get("change") == "1"
     if request.method == "POST":
-        saving_for_later = request.form.get("action") == "save"
-        form.validate()
-        if saving_for_later:
-            # Unanswered questions may wait; only a bad comment stops a save.
-            for question in form_class.questions:
-                form[question.field_name].errors = []
-        if not any(field.errors for field in form):
-            try:
-                responses_service.save_section(
-                    response, dimension, _answers_from(form, questionnaire.points), form.comment.data
-                )
-            except ServiceError as error:
-                db.session.rollback()
-                return render_error(400, "Your answers could not be saved", str(error))
-            db.session.commit()
-            if saving_for_later:
-                return redirect(url_for(".saved"))
-            if changing or number == len(questionnaire.dimensions):
-                return redirect(url_for(".check"))
-            return redirect(url_for(".section", number=number + 1))
-    return render_template(
-        "respondents/section.html",
-        **_page_context(response),
+        form = form_class()
+        if (saved := _save_section(response, number, dimension, form, changing)) is not None:
+            return saved
+    else:
+        saved_answers, saved_comments = responses_service.saved_of(response)
+        data = _form_data(form_class, saved_answers, questionnaire.points, saved_comments.get(dimension.id))
+        if not any(data.values()):  # nothing of this respondent's on it: the page everyone sees
+            return render_page("respondents/section.html",
+                               ("section", response.version_id, response.content_hash, number, response.asks_desired,
+                                changing),
+                               lambda: _section_context(response, form_class(formdata=None), dimension, number,
+                                                        changing))
+        form = form_class(data=data)
+    return render_template("respondents/section.html", **_section_context(response, form, dimension, number, changing))
+
+
+def _save_section(response: ResponseState, number: int, dimension, form, changing: bool):  # type: ignore[no-untyped-def]
+    """Store a section's posted answers and say where to go next, or None to show its errors."""
+    saving_for_later = request.form.get("action") == "save"
+    form.validate()
+    if saving_for_later:
+        # Unanswered questions may wait; only a bad comment stops a save.
+        for question in form.questions:
+            form[question.field_name].errors = []
+    if any(field.errors for field in form):
+        return None
+    points = response.questionnaire.points
+    given = _answers_from(form, points)
+    begin_writing()
+    try:
+        responses_service.save_section(response, dimension, given, form.comment.data)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_error(400, "Your answers could not be saved", str(error))
+    db.session.commit()
+    if saving_for_later:
+        return redirect(url_for(".saved"))
+    if changing or number == len(response.questionnaire.dimensions):
+        return redirect(url_for(".check"))
+    return redirect(url_for(".section", number=number + 1))
+
+
+def _section_context(response: ResponseState, form, dimension, number: int, changing: bool):  # type: ignore[no-untyped-def]
+    questionnaire = response.questionnaire
+    return _page_context(
+        response,
         form=form,
         dimension=dimension,
         number=number,
         total=len(questionnaire.dimensions),
-        questions=form_class.questions,
+        questions=form.questions,
         labels=position_labels(questionnaire.points),
         dont_know=DONT_KNOW,
         changing=changing,
@@ -272,31 +291,30 @@ def check():  # type: ignore[no-untyped-def]
         return redirect(url_for(".done"))
     if (guard := _respondent_guard(response)) is not None:
         return guard
-    form = EmptyForm()
-    answers = responses_service.answers_of(response)
+    answers, comments = responses_service.saved_of(response)
     missing = responses_service.unanswered(response, given=answers)
-    if form.validate_on_submit():
+    if request.method == "POST" and EmptyForm().validate_on_submit():
         if missing:  # the page lists them in its error summary
             return redirect(url_for(".check"))
         try:
-            responses_service.submit(response, answers)
+            sent = responses_service.submit(response, answers)
         except ServiceError as error:
             db.session.rollback()
             return render_error(400, "Your answers could not be sent", str(error))
         db.session.commit()
+        if not sent:
+            flash("Your answers had already been sent. They have been counted once.")
         return redirect(url_for(".done"))
-    questionnaire = response.round.questionnaire
+    questionnaire = response.questionnaire
+    dimension_of = {item.id: item.dimension for item in questionnaire.items}
+    missing_counts = Counter(dimension_of[item_id] for _, item_id in missing)
     return render_template(
         "respondents/check.html",
         **_page_context(response),
-        form=form,
         answers=answers,
-        comments=responses_service.comments_of(response),
+        comments=comments,
         labels=position_labels(questionnaire.points),
-        missing_by_section={
-            d.id: sum(1 for _, item_id in missing if questionnaire.item(item_id).dimension == d.id)
-            for d in questionnaire.dimensions
-        },
+        missing_by_section={d.id: missing_counts[d.id] for d in questionnaire.dimensions},
         title="Check your answers before sending them",
     )
 
@@ -306,16 +324,16 @@ def withdraw():  # type: ignore[no-untyped-def]
     response = _current_response()
     if response is None:
         return render_template("respondents/no_session.html", title="Your session has ended"), 401
-    status = response.round.status()
+    status = response.status()
     if status is not RoundStatus.OPEN:
-        return _round_unavailable(status, response.round)
+        return _round_unavailable(status, response.round_id)
     form = EmptyForm()
     if form.validate_on_submit():
         responses_service.withdraw(response)
         db.session.commit()
         session.pop(SESSION_KEY, None)
         return render_template("respondents/withdrawn.html", title="Your answers have been deleted",
-                               service_name=response.round.questionnaire.title)
+                               service_name=response.questionnaire.title)
     return render_template("respondents/withdraw.html", **_page_context(response), form=form,
                            title="Delete your answers")
 
@@ -326,4 +344,5 @@ def done():  # type: ignore[no-untyped-def]
     if response is None or response.submitted_at is None:
         return redirect(url_for(".check")) if response is not None else (
             render_template("respondents/no_session.html", title="Your session has ended"), 401)
-    return render_template("respondents/done.html", **_page_context(response), title="Answers sent")
+    return render_page("respondents/done.html", ("done", response.version_id, response.content_hash),
+                       lambda: _page_context(response, title="Answers sent"))

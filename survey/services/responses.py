@@ -1,17 +1,38 @@
-"""The respondent's side: starting, saving, resuming and submitting a response."""
+"""The respondent's side: starting, saving, resuming and submitting a response.
+
+Every respondent request comes through here, so it works on plain rows rather than ORM objects:
+a response is read with its round in one query (``ResponseState``), its answers and comments as
+plain values, and each save is one statement per table, all in the session's transaction.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.extensions import db
-from survey.models import Answer, Comment, InvitationLink, Kind, Response, Round, RoundStatus, utcnow
+from survey.models import (
+    Answer,
+    Comment,
+    Department,
+    InvitationLink,
+    Kind,
+    Organisation,
+    QuestionnaireVersion,
+    Response,
+    Round,
+    RoundStatus,
+    parsed_questionnaire,
+    round_status,
+    utcnow,
+)
 from survey.questionnaire import Dimension, Questionnaire
 from survey.services import ServiceError
 from survey.services.scores import record_response_scores
@@ -19,6 +40,13 @@ from survey.tokens import hash_token, new_token
 
 MAX_COMMENT = 2000
 AnswerKey = tuple[Kind, str]
+
+responses = Response.__table__
+rounds = Round.__table__
+versions = QuestionnaireVersion.__table__
+links = InvitationLink.__table__
+answers = Answer.__table__
+comments = Comment.__table__
 
 
 class RoundNotOpen(ServiceError):
@@ -32,134 +60,247 @@ class AlreadySubmitted(ServiceError):
         super().__init__("these answers have already been sent")
 
 
-def _require_open(response_or_link: Response | InvitationLink) -> None:
-    status = response_or_link.round.status()
+def _questionnaire(version_id: int, content_hash: str) -> Questionnaire:
+    return parsed_questionnaire(version_id, content_hash, lambda: _connection().execute(
+        select(versions.c.content).where(versions.c.id == version_id)).scalar_one())
+
+
+@dataclass(frozen=True)
+class InRound:
+    """What the respondent's pages need of the round: when it is open, and its questions."""
+
+    round_id: int
+    opens_at: datetime
+    closes_at: datetime | None
+    asks_desired: bool
+    version_id: int
+    content_hash: str
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return _questionnaire(self.version_id, self.content_hash)
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """The questions asked about each item."""
+        return (Kind.CURRENT, Kind.DESIRED) if self.asks_desired else (Kind.CURRENT,)
+
+    def status(self) -> RoundStatus:
+        return round_status(self.opens_at, self.closes_at)
+
+
+@dataclass(frozen=True)
+class Invitation(InRound):
+    """An invitation link that can be used, as its start page shows it."""
+
+    link_id: int
+    department_id: int
+    department: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class ResponseState(InRound):
+    """A response as the respondent's pages need it: where it stands, and its round."""
+
+    id: int
+    submitted_at: datetime | None
+
+
+# InRound's fields, in order: every query for an Invitation or a ResponseState starts with them.
+_IN_ROUND = (rounds.c.id, rounds.c.opens_at, rounds.c.closes_at, rounds.c.asks_desired,
+             rounds.c.questionnaire_version_id, versions.c.content_hash)
+
+
+def _connection() -> Connection:
+    """The session's connection, so that these statements share its transaction."""
+    return db.session.connection()
+
+
+_INVITATION = (
+    select(*_IN_ROUND, links.c.id, links.c.department_id, Department.__table__.c.name, Organisation.__table__.c.name)
+    .select_from(links)
+    .join(rounds, rounds.c.id == links.c.round_id)
+    .join(Department.__table__, Department.__table__.c.id == links.c.department_id)
+    .join(Organisation.__table__, Organisation.__table__.c.id == rounds.c.organisation_id)
+    .join(versions, versions.c.id == rounds.c.questionnaire_version_id)
+    .where(links.c.token_hash == bindparam("token_hash"), links.c.revoked_at.is_(None))
+)
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation link with this token, unless there is none or it was revoked."""
+    row = _connection().execute(_INVITATION, {"token_hash": hash_token(token)}).one_or_none()
+    return Invitation(*row) if row is not None else None
+
+
+def start(invitation: Invitation) -> tuple[ResponseState, str]:
+    """Begin a response through an invitation link; returns it and its resume token."""
+    status = invitation.status()
     if status is not RoundStatus.OPEN:
         raise RoundNotOpen(status)
-
-
-def start(link: InvitationLink) -> tuple[Response, str]:
-    """Begin a response through an invitation link; returns it and its resume token."""
-    _require_open(link)
     token = new_token()
-    response = Response(
-        round=link.round, department=link.department, link_id=link.id, resume_token_hash=hash_token(token)
-    )
-    db.session.add(response)
-    db.session.flush()
-    return response, token
+    response_id = _connection().execute(
+        insert(responses)
+        .values(round_id=invitation.round_id, department_id=invitation.department_id, link_id=invitation.link_id,
+                resume_token_hash=hash_token(token))
+        .returning(responses.c.id)
+    ).scalar_one()
+    in_round = {field.name: getattr(invitation, field.name) for field in fields(InRound)}
+    return ResponseState(**in_round, id=response_id, submitted_at=None), token
 
 
-def find_by_resume_token(token: str) -> Response | None:
-    """The response with its round and questionnaire version, in one query (every respondent
-    request starts here). Its answers and comments are read with ``answers_of`` and
-    ``comments_of``: plain rows, cheaper than ORM objects on the busiest path."""
-    return db.session.scalar(
-        select(Response)
-        .filter_by(resume_token_hash=hash_token(token))
-        .options(joinedload(Response.round).joinedload(Round.questionnaire_version))
-    )
+_BY_RESUME_TOKEN = (
+    select(*_IN_ROUND, responses.c.id, responses.c.submitted_at)
+    .select_from(responses)
+    .join(rounds, rounds.c.id == responses.c.round_id)
+    .join(versions, versions.c.id == rounds.c.questionnaire_version_id)
+    .where(responses.c.resume_token_hash == bindparam("token_hash"))
+)
 
 
-def answers_of(response: Response) -> dict[AnswerKey, int | None]:
-    rows = db.session.execute(
-        select(Answer.kind, Answer.item_id, Answer.value).where(Answer.response_id == response.id)
-    )
-    return {(kind, item_id): value for kind, item_id, value in rows}
+def find_by_resume_token(token: str) -> ResponseState | None:
+    row = _connection().execute(_BY_RESUME_TOKEN, {"token_hash": hash_token(token)}).one_or_none()
+    return ResponseState(*row) if row is not None else None
 
 
-def comments_of(response: Response) -> dict[str, str]:
-    rows = db.session.execute(
-        select(Comment.dimension_id, Comment.text).where(Comment.response_id == response.id)
-    )
-    return {dimension_id: text for dimension_id, text in rows}
+_ANSWERS = select(answers.c.kind, answers.c.item_id, answers.c.value).where(
+    answers.c.response_id == bindparam("response_id"))
+
+
+def answers_of(response: ResponseState) -> dict[AnswerKey, int | None]:
+    rows = _connection().execute(_ANSWERS, {"response_id": response.id})
+    return {(Kind(kind), item_id): value for kind, item_id, value in rows}
+
+
+# Answers and comments in one statement: the pages that show what was saved need both.
+_SAVED = union_all(
+    select(answers.c.kind, answers.c.item_id, answers.c.value, null().label("text"))
+    .where(answers.c.response_id == bindparam("response_id")),
+    select(null(), comments.c.dimension_id, null(), comments.c.text)
+    .where(comments.c.response_id == bindparam("response_id")),
+)
+
+
+def saved_of(response: ResponseState) -> tuple[dict[AnswerKey, int | None], dict[str, str]]:
+    """What the respondent has saved: ``answers_of(response)``, and the comments by section."""
+    given: dict[AnswerKey, int | None] = {}
+    comments_given: dict[str, str] = {}
+    for kind, key, value, text in _connection().execute(_SAVED, {"response_id": response.id}):
+        if kind is None:
+            comments_given[key] = text
+        else:
+            given[(Kind(kind), key)] = value
+    return given, comments_given
 
 
 def save_section(
-    response: Response,
+    response: ResponseState,
     dimension: Dimension,
-    answers: Mapping[AnswerKey, int | None],
+    given: Mapping[AnswerKey, int | None],
     comment: str | None,
 ) -> None:
     """Store the answers given on one section's page (paradigm orientation, None for don't know).
 
     Answers left blank keep whatever was stored before; a blank comment removes the old one.
-    Each is one statement (an insert that updates the row already there), whatever was saved.
+    Each table gets one statement (an insert that updates the row already there), whatever was
+    saved. The response row is updated first: that refuses a response sent in the meantime,
+    and on PostgreSQL it locks the row, so a submit racing this save waits for it.
     """
-    if response.submitted_at is not None:
-        raise AlreadySubmitted()
     _require_open(response)
-    questionnaire = response.round.questionnaire
+    questionnaire = response.questionnaire
     own_items = {item.id for item in questionnaire.items_in(dimension.id)}
     rows = []
-    for (kind, item_id), value in answers.items():
+    for (kind, item_id), value in given.items():
         if item_id not in own_items:
             raise ServiceError(f"{item_id} is not a question in {dimension.title}")
         if value is not None and not 1 <= value <= questionnaire.points:
             raise ServiceError(f"answers must be between 1 and {questionnaire.points}")
         rows.append({"response_id": response.id, "kind": kind, "item_id": item_id, "value": value})
+    connection = _connection()
+    if connection.execute(_TOUCH, {"response_id_": response.id, "now": utcnow()}).rowcount != 1:
+        raise AlreadySubmitted()
+    statements = _statements(connection.dialect.name)
     if rows:
-        statement = _insert(Answer).values(rows)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["response_id", "kind", "item_id"], set_={"value": statement.excluded.value}))
-    _save_comment(response, dimension.id, comment)
-    response.last_saved_at = utcnow()
-    db.session.flush()
+        connection.execute(statements.upsert_answers, rows)
+    _save_comment(connection, statements, response, dimension.id, comment)
 
 
-def _insert(model: type[Answer] | type[Comment]):  # type: ignore[no-untyped-def]
-    """An INSERT that can update the row already there (ON CONFLICT), on either database."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+def _require_open(response: ResponseState) -> None:
+    if response.submitted_at is not None:
+        raise AlreadySubmitted()
+    status = response.status()
+    if status is not RoundStatus.OPEN:
+        raise RoundNotOpen(status)
 
 
-def _save_comment(response: Response, dimension_id: str, text: str | None) -> None:
+@dataclass(frozen=True)
+class _SaveStatements:
+    upsert_answers: Any
+    upsert_comment: Any
+
+
+@cache
+def _statements(dialect: str) -> _SaveStatements:
+    """The inserts that update the row already there (ON CONFLICT), built once per database kind."""
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    answer = insert_into(answers)
+    comment = insert_into(comments)
+    return _SaveStatements(
+        upsert_answers=answer.on_conflict_do_update(
+            index_elements=["response_id", "kind", "item_id"], set_={"value": answer.excluded.value}),
+        upsert_comment=comment.on_conflict_do_update(
+            index_elements=["response_id", "dimension_id"], set_={"text": comment.excluded.text}),
+    )
+
+
+_TOUCH = (update(responses)
+          .where(responses.c.id == bindparam("response_id_"), responses.c.submitted_at.is_(None))
+          .values(last_saved_at=bindparam("now")))
+_DELETE_COMMENT = delete(comments).where(comments.c.response_id == bindparam("response_id_"),
+                                         comments.c.dimension_id == bindparam("dimension_id_"))
+
+
+def _save_comment(connection: Connection, statements: _SaveStatements, response: ResponseState,
+                  dimension_id: str, text: str | None) -> None:
     # control characters (a NUL cannot even be stored on PostgreSQL) are dropped, not refused:
     # a browser never sends them, and a respondent should not lose a comment over one
     text = "".join(c for c in text or "" if c in "\t\r\n" or unicodedata.category(c) != "Cc")
     text = text.strip()[:MAX_COMMENT]
-    if not text:
-        db.session.execute(delete(Comment).where(Comment.response_id == response.id,
-                                                 Comment.dimension_id == dimension_id))
-        return
-    statement = _insert(Comment).values(response_id=response.id, dimension_id=dimension_id, text=text)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["response_id", "dimension_id"], set_={"text": statement.excluded.text}))
-
-
-def kinds_asked(response: Response) -> tuple[Kind, ...]:
-    return (Kind.CURRENT, Kind.DESIRED) if response.round.asks_desired else (Kind.CURRENT,)
+    if text:
+        connection.execute(statements.upsert_comment,
+                           {"response_id": response.id, "dimension_id": dimension_id, "text": text})
+    else:
+        connection.execute(_DELETE_COMMENT, {"response_id_": response.id, "dimension_id_": dimension_id})
 
 
 def unanswered(
-    response: Response, dimension: Dimension | None = None, given: Mapping[AnswerKey, int | None] | None = None
+    response: ResponseState, dimension: Dimension | None = None, given: Mapping[AnswerKey, int | None] | None = None
 ) -> list[AnswerKey]:
     """The questions still to answer, in page order (of one section, or of the whole survey);
     ``given`` is ``answers_of(response)`` when the caller has it already."""
-    questionnaire: Questionnaire = response.round.questionnaire
+    questionnaire = response.questionnaire
     given = answers_of(response) if given is None else given
     dimensions = [dimension] if dimension else list(questionnaire.dimensions)
     return [
         (kind, item.id)
         for d in dimensions
         for item in questionnaire.items_in(d.id)
-        for kind in kinds_asked(response)
+        for kind in response.kinds
         if (kind, item.id) not in given
     ]
 
 
-def first_section_to_answer(response: Response) -> int | None:
+def first_section_to_answer(response: ResponseState) -> int | None:
     """The 1-based number of the first section with a question unanswered, or None if all are."""
-    questionnaire = response.round.questionnaire
     given = answers_of(response)
-    for number, dimension in enumerate(questionnaire.dimensions, start=1):
+    for number, dimension in enumerate(response.questionnaire.dimensions, start=1):
         if unanswered(response, dimension, given):
             return number
     return None
 
 
-def submit(response: Response, given: Mapping[AnswerKey, int | None] | None = None) -> bool:
+def submit(response: ResponseState, given: Mapping[AnswerKey, int | None] | None = None) -> bool:
     """Send the answers (``given``: ``answers_of(response)``, when the caller has read them).
     Returns False when they had already been sent (a double submit)."""
     if response.submitted_at is not None:
@@ -170,26 +311,23 @@ def submit(response: Response, given: Mapping[AnswerKey, int | None] | None = No
         raise ServiceError("some questions have not been answered yet")
     now = utcnow()
     # A conditional update, so two submits racing each other count once.
-    result = db.session.execute(
-        update(Response)
-        .where(Response.id == response.id, Response.submitted_at.is_(None))
+    sent = _connection().execute(
+        update(responses).where(responses.c.id == response.id, responses.c.submitted_at.is_(None))
         .values(submitted_at=now, last_saved_at=now)
-        .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        db.session.refresh(response)
+    if sent.rowcount != 1:
         return False
-    set_committed_value(response, "submitted_at", now)
-    set_committed_value(response, "last_saved_at", now)
-    record_response_scores(response.id, response.round.questionnaire, given)
+    record_response_scores(response.id, response.questionnaire, given)
     return True
 
 
-def withdraw(response: Response) -> None:
+def withdraw(response: ResponseState) -> None:
     """Delete a response and everything in it, at the respondent's request, while the round is open.
 
-    A hard delete: nothing of it is kept, so it stops counting at once, submitted or not.
+    A hard delete: nothing of it is kept (its answers, comments and scores go with it, by the
+    foreign keys' ON DELETE CASCADE), so it stops counting at once, submitted or not.
     """
-    _require_open(response)
-    db.session.delete(response)
-    db.session.flush()
+    status = response.status()
+    if status is not RoundStatus.OPEN:
+        raise RoundNotOpen(status)
+    _connection().execute(delete(responses).where(responses.c.id == response.id))

@@ -62,7 +62,7 @@ def record_response_scores(
         by_kind[kind][item_id] = value
     rows = [row for kind, given in by_kind.items() for row in _score_rows(response_id, kind, questionnaire, given)]
     if rows:
-        db.session.execute(insert(RespondentScore), rows)
+        db.session.connection().execute(insert(RespondentScore.__table__), rows)
 
 
 def _score_rows(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 import re
 import struct
 import unicodedata

@@ -110,7 +110,9 @@ def test_open_and_recent_rounds_are_never_due(app_context):  # type: ignore[no-u
 
     now = utcnow()
     open_ended = RoundFactory(opens_at=now - timedelta(days=2000), closes_at=None)
-    recent = RoundFactory(closed=True)
+    # closed ten days ago: less than a month whatever the month (a 30-day-old round would be due
+    # a day later in a month after a 30-day one)
+    recent = RoundFactory(opens_at=now - timedelta(days=40), closes_at=now - timedelta(days=10))
     due = retention.due_rounds(1, now + timedelta(days=1))
     assert open_ended not in due and recent not in due
     assert recent in retention.due_rounds(1, now + timedelta(days=62))

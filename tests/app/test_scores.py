@@ -15,6 +15,7 @@ from survey.extensions import db
 from survey.models import Kind, RespondentScore, Response
 from survey.scoring import respondent_dimension_scores
 from survey.services import paper_import, responses
+from survey.tokens import hash_token, new_token
 from tests.factories import DepartmentFactory, LinkFactory, ResponseFactory, RoundFactory, shipped
 
 QUESTIONNAIRE = shipped()
@@ -36,7 +37,7 @@ def expected(answers: dict[str, int | None], kind: Kind = Kind.CURRENT) -> dict[
 
 def test_an_online_submit_stores_the_scores(app_context):  # type: ignore[no-untyped-def]
     link = LinkFactory()
-    response, _ = responses.start(link)
+    response, _ = responses.start(responses.find_invitation(link.token))
     answers = {item: (n % 7) + 1 if n % 9 else None for n, item in enumerate(ITEMS)}
     for dimension in QUESTIONNAIRE.dimensions:
         responses.save_section(response, dimension, {(Kind.CURRENT, i.id): answers[i.id]
@@ -60,8 +61,10 @@ def test_a_paper_import_stores_the_scores(app_context):  # type: ignore[no-untyp
 
 def test_withdrawing_a_response_deletes_its_scores(app_context):  # type: ignore[no-untyped-def]
     response = ResponseFactory(submitted=True, answers=dict.fromkeys(ITEMS, 4))
+    response.resume_token_hash = hash_token(token := new_token())
+    db.session.flush()
     assert stored(response.id)
-    responses.withdraw(response)
+    responses.withdraw(responses.find_by_resume_token(token))
     assert stored(response.id) == {}
 
 

@@ -29,7 +29,7 @@ from survey.models import Kind, Organisation, QuestionnaireVersion, Response, ut
 from survey.questionnaire import Questionnaire
 from survey.services import responses as responses_service
 from survey.services.questionnaires import QUESTIONNAIRE_DIR, load_path
-from survey.services.structure import create_department, create_link, create_organisation, create_round, find_link
+from survey.services.structure import create_department, create_link, create_organisation, create_round
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -236,9 +236,9 @@ class Seeder:
         """A response in progress with the first ``sections`` sections answered (all when None),
         every answer "I don't know"; returns its resume token."""
         with self.app.app_context():
-            link = find_link(seeded.token)
-            assert link is not None
-            response, resume_token = responses_service.start(link)
+            invitation = responses_service.find_invitation(seeded.token)
+            assert invitation is not None
+            response, resume_token = responses_service.start(invitation)
             questionnaire = seeded.questionnaire
             kinds = (Kind.CURRENT, Kind.DESIRED) if seeded.asks_desired else (Kind.CURRENT,)
             dimensions = questionnaire.dimensions[: len(questionnaire.dimensions) if sections is None else sections]

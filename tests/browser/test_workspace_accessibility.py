@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 
 from survey.extensions import db
-from survey.models import AuditEvent, Kind, Round, User
+from survey.models import AuditEvent, Round, User
 from survey.services import accounts
 from survey.services import responses as responses_service
 from survey.services.structure import create_department, create_link, find_link
@@ -22,14 +22,13 @@ PASSWORD = "a long enough password 123"
 
 
 def submit_responses(link_token: str, how_many: int, rng: random.Random) -> None:
-    link = find_link(link_token)
-    questionnaire = link.round.questionnaire
-    kinds = (Kind.CURRENT, Kind.DESIRED) if link.round.asks_desired else (Kind.CURRENT,)
+    invitation = responses_service.find_invitation(link_token)
+    questionnaire = invitation.questionnaire
     for _ in range(how_many):
-        response, _ = responses_service.start(link)
+        response, _ = responses_service.start(invitation)
         for dimension in questionnaire.dimensions:
             answers = {(kind, item.id): rng.choice([None, 1, 2, 3, 4, 5, 6, 7])
-                       for item in questionnaire.items_in(dimension.id) for kind in kinds}
+                       for item in questionnaire.items_in(dimension.id) for kind in response.kinds}
             responses_service.save_section(response, dimension, answers, "A comment about this")
         responses_service.submit(response)
 

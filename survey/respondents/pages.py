@@ -1,0 +1,80 @@
+"""Respondent pages that look the same for everyone, rendered once per process and kept.
+
+Most of what respondents load is the same page for all of them: a section nobody has answered
+yet, the start page of one invitation link, the confirmation. Such a page differs between
+requests only in its CSRF token and its Content-Security-Policy nonce, so it is rendered once
+with a placeholder for each, kept (least recently used first out), and the request's own token
+and nonce are put in. The caller names the page by a ``key`` that holds everything the page
+shows; a page that shows anything of one respondent (saved answers, a comment, errors) is
+rendered afresh and never kept, and so is any page while a message is waiting to be flashed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import current_app, render_template, request, session
+from flask_wtf.csrf import generate_csrf
+
+CACHE_SIZE = 256  # pages of about 20 KB: a few MB per process at most
+# Placeholders of letters and digits alone, so that no escaping can change them.
+CSRF_PLACEHOLDER = f"csrftokenplaceholder{secrets.token_hex(16)}"
+NONCE_PLACEHOLDER = f"cspnonceplaceholder{secrets.token_hex(16)}"
+
+
+class PageCache:
+    """A thread-safe least-recently-used store of rendered pages."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: Hashable, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def page_cache() -> PageCache:
+    """The current app's page cache (each app has its own, as each has its own settings)."""
+    return current_app.extensions.setdefault("survey_page_cache", PageCache())
+
+
+def render_page(template: str, key: Hashable | None, context: Callable[[], dict[str, Any]]) -> str:
+    """``render_template(template, **context())``, kept under ``key`` when that is not None.
+
+    ``key`` must name everything the page shows. The template must take its CSRF token from
+    ``csrf_token()`` and its nonce from ``csp_nonce()``; the settings and the address the app is
+    served under are added to the key here.
+    """
+    if key is None or session.get("_flashes"):
+        return render_template(template, **context())
+    full_key = (template, key, request.script_root, current_app.config["SURVEY_MIN_GROUP_SIZE"])
+    cache = page_cache()
+    page = cache.get(full_key)
+    if page is None:
+        page = render_template(template, **context(), csrf_token=lambda: CSRF_PLACEHOLDER,
+                               csp_nonce=lambda: NONCE_PLACEHOLDER)
+        cache.put(full_key, page)
+    return page.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NONCE_PLACEHOLDER, _nonce())
+
+
+def _nonce() -> str:
+    return getattr(request, "csp_nonce", "")
