@@ -136,9 +136,7 @@ def find_invitation(token: str) -> Invitation | None:
 
 def start(invitation: Invitation) -> tuple[ResponseState, str]:
     """Begin a response through an invitation link; returns it and its resume token."""
-    status = invitation.status()
-    if status is not RoundStatus.OPEN:
-        raise RoundNotOpen(status)
+    _require_round_open(invitation)
     token = new_token()
     response_id = _connection().execute(
         insert(responses)
@@ -229,7 +227,11 @@ def save_section(
 def _require_open(response: ResponseState) -> None:
     if response.submitted_at is not None:
         raise AlreadySubmitted()
-    status = response.status()
+    _require_round_open(response)
+
+
+def _require_round_open(in_round: InRound) -> None:
+    status = in_round.status()
     if status is not RoundStatus.OPEN:
         raise RoundNotOpen(status)
 
@@ -327,7 +329,5 @@ def withdraw(response: ResponseState) -> None:
     A hard delete: nothing of it is kept (its answers, comments and scores go with it, by the
     foreign keys' ON DELETE CASCADE), so it stops counting at once, submitted or not.
     """
-    status = response.status()
-    if status is not RoundStatus.OPEN:
-        raise RoundNotOpen(status)
+    _require_round_open(response)
     _connection().execute(delete(responses).where(responses.c.id == response.id))

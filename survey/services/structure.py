@@ -152,13 +152,6 @@ def create_link(survey_round: Round, department: Department) -> tuple[Invitation
     return link, token
 
 
-def find_link(token: str) -> InvitationLink | None:
-    link = db.session.scalar(select(InvitationLink).filter_by(token_hash=hash_token(token)))
-    if link is None or link.revoked_at is not None:
-        return None
-    return link
-
-
 class Refused(ServiceError):
     """A refusal about one argument: ``field`` names it, so that a form can show the message there."""
 

@@ -240,10 +240,10 @@ class Seeder:
             assert invitation is not None
             response, resume_token = responses_service.start(invitation)
             questionnaire = seeded.questionnaire
-            kinds = (Kind.CURRENT, Kind.DESIRED) if seeded.asks_desired else (Kind.CURRENT,)
             dimensions = questionnaire.dimensions[: len(questionnaire.dimensions) if sections is None else sections]
             for dimension in dimensions:
-                answers = {(kind, item.id): None for item in questionnaire.items_in(dimension.id) for kind in kinds}
+                answers = {(kind, item.id): None for item in questionnaire.items_in(dimension.id)
+                           for kind in response.kinds}
                 responses_service.save_section(response, dimension, answers, None)
             db.session.commit()
         return resume_token

@@ -15,7 +15,7 @@ from survey.extensions import db
 from survey.models import AuditEvent, Round, User
 from survey.services import accounts
 from survey.services import responses as responses_service
-from survey.services.structure import create_department, create_link, find_link
+from survey.services.structure import create_department, create_link
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough password 123"
@@ -51,7 +51,7 @@ def workspace(seed, live_server):  # type: ignore[no-untyped-def]
         user, _ = accounts.create_user(email, "consultant", PASSWORD, organisations=[survey_round.organisation])
         db.session.commit()
         ids = {"round": survey_round.id, "organisation": survey_round.organisation_id,
-               "department": find_link(seeded.token).department_id, "small": small.id}
+               "department": responses_service.find_invitation(seeded.token).department_id, "small": small.id}
     yield email, ids
     with live_server.app.app_context():
         db.session.execute(delete(AuditEvent).where(AuditEvent.user_email == email))  # its sign-ins
