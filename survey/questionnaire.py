@@ -112,6 +112,11 @@ class Questionnaire:
     description: str = ""
     minutes: Annotated[int, Field(ge=1, le=120)] = 10
 
+    def __hash__(self) -> int:
+        # Equal questionnaires share their id and version; hashing those alone spares the
+        # respondent's pages (which key caches on the questionnaire) a walk over every item.
+        return hash((self.id, self.version))
+
     @property
     def points(self) -> int:
         return self.scale.points

@@ -57,7 +57,16 @@ def questions_for(questionnaire: Questionnaire, dimension: Dimension, asks_desir
     ]
 
 
-class SectionForm(FlaskForm):
+class RespondentForm(FlaskForm):
+    """A respondent's form. Its CSRF token is not a field of its own: ``CSRFProtect`` checks the
+    token of every POST before any view runs, and the pages put it in with ``csrf_token()``; a
+    field would only sign another token on every request."""
+
+    class Meta:
+        csrf = False
+
+
+class SectionForm(RespondentForm):
     """Base of the generated section forms; ``questions`` lists their radio groups in order."""
 
     questions: list[Question] = []
@@ -95,5 +104,5 @@ def from_paradigm(value: int | None, item: Item, points: int) -> str:
     return DONT_KNOW if value is None else str(item.to_position(value, points))
 
 
-class EmptyForm(FlaskForm):
-    """A form with only its CSRF token (start, submit)."""
+class EmptyForm(RespondentForm):
+    """A form with no fields (start, send, withdraw): a POST with its CSRF token."""

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as HttpResponse
 
 from survey.errors import render_error
-from survey.extensions import begin_writing, db, read_before_writing
+from survey.extensions import begin_writing, db, read_before_writing, read_only
 from survey.models import Kind, Round, RoundStatus
 from survey.respondents.forms import (
     DONT_KNOW,
@@ -30,11 +30,17 @@ from survey.respondents.pages import render_page
 from survey.security import limiter, token_limit, token_unknown
 from survey.services import ServiceError
 from survey.services import responses as responses_service
-from survey.services.responses import ResponseState
+from survey.services.responses import ResponseState, Saved
 from survey.tokens import looks_like_token
 
 bp = Blueprint("respondents", __name__)
 SESSION_KEY = "resume_token"
+
+
+@bp.before_request
+def reading_pages_only_read() -> None:
+    if request.method in ("GET", "HEAD"):
+        read_only()  # no respondent page changes anything when it is loaded
 
 
 @bp.after_request
@@ -111,11 +117,20 @@ def _round_unavailable(status: RoundStatus, round_id: int) -> tuple[str, int]:
                            else "This survey is not open yet"), 410 if status is RoundStatus.CLOSED else 403
 
 
-def _current_response() -> ResponseState | None:
+def _resume_token() -> str | None:
     token = session.get(SESSION_KEY)
-    if not token or not looks_like_token(token):
-        return None
-    return responses_service.find_by_resume_token(token)
+    return token if token and looks_like_token(token) else None
+
+
+def _current_response() -> ResponseState | None:
+    token = _resume_token()
+    return responses_service.find_by_resume_token(token) if token else None
+
+
+def _current_response_with_saved() -> tuple[ResponseState | None, Saved]:
+    """The response in progress and what it has saved, read together (one query)."""
+    token = _resume_token()
+    return responses_service.find_with_saved(token) if token else (None, ({}, {}))
 
 
 def _page_context(response: ResponseState, **extra):  # type: ignore[no-untyped-def]
@@ -185,7 +200,9 @@ def _respondent_guard(response: ResponseState | None):  # type: ignore[no-untype
 def section(number: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         read_before_writing()  # save_section checks again that the response can still change
-    response = _current_response()
+        response, (saved_answers, saved_comments) = _current_response(), ({}, {})
+    else:
+        response, (saved_answers, saved_comments) = _current_response_with_saved()
     if (guard := _respondent_guard(response)) is not None:
         return guard
     questionnaire = response.questionnaire
@@ -199,7 +216,6 @@ def section(number: int):  # type: ignore[no-untyped-def]
         if (saved := _save_section(response, number, dimension, form, changing)) is not None:
             return saved
     else:
-        saved_answers, saved_comments = responses_service.saved_of(response)
         data = _form_data(form_class, saved_answers, questionnaire.points, saved_comments.get(dimension.id))
         if not any(data.values()):  # nothing of this respondent's on it: the page everyone sees
             return render_page("respondents/section.html",
@@ -285,13 +301,12 @@ def saved():  # type: ignore[no-untyped-def]
 
 @bp.route("/survey/check", methods=["GET", "POST"])
 def check():  # type: ignore[no-untyped-def]
-    response = _current_response()
+    response, (answers, comments) = _current_response_with_saved()
     if response is not None and response.submitted_at is not None and request.method == "POST":
         flash("Your answers had already been sent. They have been counted once.")
         return redirect(url_for(".done"))
     if (guard := _respondent_guard(response)) is not None:
         return guard
-    answers, comments = responses_service.saved_of(response)
     missing = responses_service.unanswered(response, given=answers)
     if request.method == "POST" and EmptyForm().validate_on_submit():
         if missing:  # the page lists them in its error summary

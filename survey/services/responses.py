@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, null, select, union_all, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
@@ -105,6 +105,7 @@ class ResponseState(InRound):
 
     id: int
     submitted_at: datetime | None
+    has_comments: bool = False  # any section's; a save with no comment then has none to delete
 
 
 # InRound's fields, in order: every query for an Invitation or a ResponseState starts with them.
@@ -149,7 +150,8 @@ def start(invitation: Invitation) -> tuple[ResponseState, str]:
 
 
 _BY_RESUME_TOKEN = (
-    select(*_IN_ROUND, responses.c.id, responses.c.submitted_at)
+    select(*_IN_ROUND, responses.c.id, responses.c.submitted_at,
+           exists().where(comments.c.response_id == responses.c.id))
     .select_from(responses)
     .join(rounds, rounds.c.id == responses.c.round_id)
     .join(versions, versions.c.id == rounds.c.questionnaire_version_id)
@@ -171,25 +173,38 @@ def answers_of(response: ResponseState) -> dict[AnswerKey, int | None]:
     return {(Kind(kind), item_id): value for kind, item_id, value in rows}
 
 
-# Answers and comments in one statement: the pages that show what was saved need both.
-_SAVED = union_all(
-    select(answers.c.kind, answers.c.item_id, answers.c.value, null().label("text"))
-    .where(answers.c.response_id == bindparam("response_id")),
-    select(null(), comments.c.dimension_id, null(), comments.c.text)
-    .where(comments.c.response_id == bindparam("response_id")),
+Saved = tuple[dict[AnswerKey, int | None], dict[str, str]]
+"""What a respondent has saved: answers by (kind, item id), comments by section."""
+
+_OF_RESPONSE = responses.c.resume_token_hash == bindparam("token_hash")
+_NO_STATE = [null()] * len(_BY_RESUME_TOKEN.selected_columns)
+# The response, its answers and its comments in one statement (one round trip for the pages
+# that show what was saved): its first row is the response, each further row an answer (kind
+# set) or a comment (kind NULL), each branch found by the resume token's hash through an index.
+_WITH_SAVED = union_all(
+    _BY_RESUME_TOKEN.add_columns(null(), null(), null(), null()),
+    select(*_NO_STATE, answers.c.kind, answers.c.item_id, answers.c.value, null())
+    .join(responses, responses.c.id == answers.c.response_id).where(_OF_RESPONSE),
+    select(*_NO_STATE, null(), comments.c.dimension_id, null(), comments.c.text)
+    .join(responses, responses.c.id == comments.c.response_id).where(_OF_RESPONSE),
 )
 
 
-def saved_of(response: ResponseState) -> tuple[dict[AnswerKey, int | None], dict[str, str]]:
-    """What the respondent has saved: ``answers_of(response)``, and the comments by section."""
+def find_with_saved(token: str) -> tuple[ResponseState | None, Saved]:
+    """``find_by_resume_token(token)``, with what that response has saved."""
+    state: ResponseState | None = None
     given: dict[AnswerKey, int | None] = {}
     comments_given: dict[str, str] = {}
-    for kind, key, value, text in _connection().execute(_SAVED, {"response_id": response.id}):
-        if kind is None:
+    state_width = len(_NO_STATE)
+    for row in _connection().execute(_WITH_SAVED, {"token_hash": hash_token(token)}):
+        kind, key, value, text = row[state_width:]
+        if key is None:
+            state = ResponseState(*row[:state_width])
+        elif kind is None:
             comments_given[key] = text
         else:
             given[(Kind(kind), key)] = value
-    return given, comments_given
+    return state, (given, comments_given)
 
 
 def save_section(
@@ -272,7 +287,7 @@ def _save_comment(connection: Connection, statements: _SaveStatements, response:
     if text:
         connection.execute(statements.upsert_comment,
                            {"response_id": response.id, "dimension_id": dimension_id, "text": text})
-    else:
+    elif response.has_comments:
         connection.execute(_DELETE_COMMENT, {"response_id_": response.id, "dimension_id_": dimension_id})
 
 

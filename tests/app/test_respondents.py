@@ -125,6 +125,22 @@ def test_save_and_come_back_later_keeps_partial_answers_and_shows_a_resume_link(
     assert "Busy week" in page
 
 
+def test_a_comment_is_changed_and_removed_by_saving_its_section_again(client, link):
+    questionnaire = link.round.questionnaire
+    start(client, link)
+    roles, measures = questionnaire.dimensions[:2]
+
+    answer_section(client, 1, questionnaire, roles, comment="Busy week")
+    answer_section(client, 2, questionnaire, measures)  # no comment: the one on section 1 stays
+    assert db.session.execute(select(Comment.dimension_id, Comment.text)).all() == [(roles.id, "Busy week")]
+
+    answer_section(client, 1, questionnaire, roles, comment="  Quieter now ")
+    assert db.session.scalars(select(Comment.text)).all() == ["Quieter now"]
+
+    answer_section(client, 1, questionnaire, roles, comment="")
+    assert db.session.scalars(select(Comment.text)).all() == []
+
+
 def test_a_resume_link_survives_a_new_app_process(client, link, app):
     """The resume token lives in the database, not in any process's memory."""
     from survey import create_app
