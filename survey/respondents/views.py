@@ -31,10 +31,11 @@ from survey.security import limiter, token_limit, token_unknown
 from survey.services import ServiceError
 from survey.services import responses as responses_service
 from survey.services.responses import ResponseState, Saved
-from survey.tokens import looks_like_token
+from survey.tokens import hash_token, looks_like_token
 
 bp = Blueprint("respondents", __name__)
 SESSION_KEY = "resume_token"
+ANSWERING_KEY = "answering"  # the response's Answering, less the token hash (see _answering)
 
 
 @bp.before_request
@@ -127,6 +128,24 @@ def _current_response() -> ResponseState | None:
     return responses_service.find_by_resume_token(token) if token else None
 
 
+def _keep_in_session(token: str, response: ResponseState) -> None:
+    """The respondent's session: the resume token, and what never changes about the response
+    (``Answering``), so that saving a section need not read it first."""
+    session[SESSION_KEY] = token
+    session[ANSWERING_KEY] = [response.id, response.version_id, response.content_hash, response.asks_desired]
+    session.permanent = True
+
+
+def _answering() -> responses_service.Answering | None:
+    """The session's ``Answering``: the token hash from the session's resume token, the rest as
+    ``_keep_in_session`` kept it (a signed cookie, so as the app wrote it)."""
+    token, kept = _resume_token(), session.get(ANSWERING_KEY)
+    if token is None or not isinstance(kept, list) or len(kept) != 4:
+        return None
+    response_id, version_id, content_hash, asks_desired = kept
+    return responses_service.Answering(asks_desired, version_id, content_hash, response_id, hash_token(token))
+
+
 def _current_response_with_saved() -> tuple[ResponseState | None, Saved]:
     """The response in progress and what it has saved, read together (one query)."""
     token = _resume_token()
@@ -149,10 +168,9 @@ def start(token: str):  # type: ignore[no-untyped-def]
         return _round_unavailable(status, invitation.round_id)
     if request.method == "POST" and EmptyForm().validate_on_submit():
         begin_writing()
-        _, resume_token = responses_service.start(invitation)
+        response, resume_token = responses_service.start(invitation)
         db.session.commit()
-        session[SESSION_KEY] = resume_token
-        session.permanent = True
+        _keep_in_session(resume_token, response)
         return redirect(url_for(".section", number=1))
     current = _current_response()
     in_progress = current is not None and current.round_id == invitation.round_id and current.submitted_at is None
@@ -170,8 +188,7 @@ def resume(token: str):  # type: ignore[no-untyped-def]
         return render_error(404, "This link does not work",
                             "Check you copied the whole link. If you sent your answers already, "
                             "there is nothing more to do.")
-    session[SESSION_KEY] = token
-    session.permanent = True
+    _keep_in_session(token, response)
     if response.submitted_at is not None:
         return redirect(url_for(".done"))
     status = response.status()
@@ -198,37 +215,50 @@ def _respondent_guard(response: ResponseState | None):  # type: ignore[no-untype
 
 @bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
 def section(number: int):  # type: ignore[no-untyped-def]
+    changing = request.args.get("change") == "1"
     if request.method == "POST":
-        read_before_writing()  # save_section checks again that the response can still change
-        response, (saved_answers, saved_comments) = _current_response(), ({}, {})
-    else:
-        response, (saved_answers, saved_comments) = _current_response_with_saved()
+        return _save_section(number, changing)
+    response, (saved_answers, saved_comments) = _current_response_with_saved()
     if (guard := _respondent_guard(response)) is not None:
         return guard
-    questionnaire = response.questionnaire
+    dimension, form_class = _section_of(response, number)
+    data = _form_data(form_class, saved_answers, response.questionnaire.points, saved_comments.get(dimension.id))
+    if not any(data.values()):  # nothing of this respondent's on it: the page everyone sees
+        return render_page("respondents/section.html",
+                           ("section", response.version_id, response.content_hash, number, response.asks_desired,
+                            changing),
+                           lambda: _section_context(response, form_class(formdata=None), dimension, number, changing))
+    return _section_page(response, form_class(data=data), dimension, number, changing)
+
+
+def _section_of(questions: responses_service.Questions, number: int):  # type: ignore[no-untyped-def]
+    """The section's dimension and its form class; 404 for a number with no section."""
+    questionnaire = questions.questionnaire
     if not 1 <= number <= len(questionnaire.dimensions):
         abort(404)
     dimension = questionnaire.dimensions[number - 1]
-    form_class = section_form_class(questionnaire, dimension, response.asks_desired)
-    changing = request.args.get("change") == "1"
-    if request.method == "POST":
-        form = form_class()
-        if (saved := _save_section(response, number, dimension, form, changing)) is not None:
-            return saved
-    else:
-        data = _form_data(form_class, saved_answers, questionnaire.points, saved_comments.get(dimension.id))
-        if not any(data.values()):  # nothing of this respondent's on it: the page everyone sees
-            return render_page("respondents/section.html",
-                               ("section", response.version_id, response.content_hash, number, response.asks_desired,
-                                changing),
-                               lambda: _section_context(response, form_class(formdata=None), dimension, number,
-                                                        changing))
-        form = form_class(data=data)
+    return dimension, section_form_class(questionnaire, dimension, questions.asks_desired)
+
+
+def _section_page(response: ResponseState, form, dimension, number: int, changing: bool):  # type: ignore[no-untyped-def]
     return render_template("respondents/section.html", **_section_context(response, form, dimension, number, changing))
 
 
-def _save_section(response: ResponseState, number: int, dimension, form, changing: bool):  # type: ignore[no-untyped-def]
-    """Store a section's posted answers and say where to go next, or None to show its errors."""
+def _save_section(number: int, changing: bool):  # type: ignore[no-untyped-def]
+    """Store a section's posted answers and go on, or show the page again with its errors.
+
+    The response is not read first: the session says which it is and what it asks
+    (``Answering``), and the save itself refuses a response that can no longer change. Only
+    when it does, or the form has errors, is the response read, to show the right page."""
+    read_before_writing()  # SQLite: the write lock is taken only for the save
+    answering = _answering()
+    if answering is None:  # no session, or one from before sessions kept the Answering
+        response = _current_response()
+        if (guard := _respondent_guard(response)) is not None:
+            return guard
+        answering = response.answering
+    dimension, form_class = _section_of(answering, number)
+    form = form_class()
     saving_for_later = request.form.get("action") == "save"
     form.validate()
     if saving_for_later:
@@ -236,19 +266,20 @@ def _save_section(response: ResponseState, number: int, dimension, form, changin
         for question in form.questions:
             form[question.field_name].errors = []
     if any(field.errors for field in form):
-        return None
-    points = response.questionnaire.points
-    given = _answers_from(form, points)
+        response = _current_response()
+        return _respondent_guard(response) or _section_page(response, form, dimension, number, changing)
+    given = _answers_from(form, answering.questionnaire.points)
     begin_writing()
     try:
-        responses_service.save_section(response, dimension, given, form.comment.data)
+        responses_service.save_section(answering, dimension, given, form.comment.data)
     except ServiceError as error:
         db.session.rollback()
-        return render_error(400, "Your answers could not be saved", str(error))
+        return _respondent_guard(_current_response()) or render_error(400, "Your answers could not be saved",
+                                                                        str(error))
     db.session.commit()
     if saving_for_later:
         return redirect(url_for(".saved"))
-    if changing or number == len(response.questionnaire.dimensions):
+    if changing or number == len(answering.questionnaire.dimensions):
         return redirect(url_for(".check"))
     return redirect(url_for(".section", number=number + 1))
 
@@ -347,6 +378,7 @@ def withdraw():  # type: ignore[no-untyped-def]
         responses_service.withdraw(response)
         db.session.commit()
         session.pop(SESSION_KEY, None)
+        session.pop(ANSWERING_KEY, None)
         return render_template("respondents/withdrawn.html", title="Your answers have been deleted",
                                service_name=response.questionnaire.title)
     return render_template("respondents/withdraw.html", **_page_context(response), form=form,

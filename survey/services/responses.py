@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, exists, insert, null, select, union_all, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, null, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
@@ -60,18 +60,21 @@ class AlreadySubmitted(ServiceError):
         super().__init__("these answers have already been sent")
 
 
+class CannotSave(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("these answers can no longer be changed: they were sent or deleted, or the survey is closed")
+
+
 def _questionnaire(version_id: int, content_hash: str) -> Questionnaire:
     return parsed_questionnaire(version_id, content_hash, lambda: _connection().execute(
         select(versions.c.content).where(versions.c.id == version_id)).scalar_one())
 
 
 @dataclass(frozen=True)
-class InRound:
-    """What the respondent's pages need of the round: when it is open, and its questions."""
+class Questions:
+    """The questions a round asks: its frozen questionnaire version, and whether it asks for the
+    desired position too. Neither changes once a response has started."""
 
-    round_id: int
-    opens_at: datetime
-    closes_at: datetime | None
     asks_desired: bool
     version_id: int
     content_hash: str
@@ -84,6 +87,26 @@ class InRound:
     def kinds(self) -> tuple[Kind, ...]:
         """The questions asked about each item."""
         return (Kind.CURRENT, Kind.DESIRED) if self.asks_desired else (Kind.CURRENT,)
+
+
+@dataclass(frozen=True)
+class Answering(Questions):
+    """What saving a section needs of a response, none of which ever changes: which response it
+    is (its id, and the hash of the resume token that proves it) and its questions. The
+    respondent's pages keep it in the signed session, so a save reads nothing first: whether the
+    response can still change is checked by the save's own UPDATE."""
+
+    id: int
+    token_hash: str
+
+
+@dataclass(frozen=True)
+class InRound(Questions):
+    """What the respondent's pages need of the round: when it is open, and its questions."""
+
+    round_id: int
+    opens_at: datetime
+    closes_at: datetime | None
 
     def status(self) -> RoundStatus:
         return round_status(self.opens_at, self.closes_at)
@@ -105,12 +128,16 @@ class ResponseState(InRound):
 
     id: int
     submitted_at: datetime | None
-    has_comments: bool = False  # any section's; a save with no comment then has none to delete
+    token_hash: str
+
+    @property
+    def answering(self) -> Answering:
+        return Answering(self.asks_desired, self.version_id, self.content_hash, self.id, self.token_hash)
 
 
 # InRound's fields, in order: every query for an Invitation or a ResponseState starts with them.
-_IN_ROUND = (rounds.c.id, rounds.c.opens_at, rounds.c.closes_at, rounds.c.asks_desired,
-             rounds.c.questionnaire_version_id, versions.c.content_hash)
+_IN_ROUND = (rounds.c.asks_desired, rounds.c.questionnaire_version_id, versions.c.content_hash,
+             rounds.c.id, rounds.c.opens_at, rounds.c.closes_at)
 
 
 def _connection() -> Connection:
@@ -146,12 +173,11 @@ def start(invitation: Invitation) -> tuple[ResponseState, str]:
         .returning(responses.c.id)
     ).scalar_one()
     in_round = {field.name: getattr(invitation, field.name) for field in fields(InRound)}
-    return ResponseState(**in_round, id=response_id, submitted_at=None), token
+    return ResponseState(**in_round, id=response_id, submitted_at=None, token_hash=hash_token(token)), token
 
 
 _BY_RESUME_TOKEN = (
-    select(*_IN_ROUND, responses.c.id, responses.c.submitted_at,
-           exists().where(comments.c.response_id == responses.c.id))
+    select(*_IN_ROUND, responses.c.id, responses.c.submitted_at, responses.c.resume_token_hash)
     .select_from(responses)
     .join(rounds, rounds.c.id == responses.c.round_id)
     .join(versions, versions.c.id == rounds.c.questionnaire_version_id)
@@ -208,7 +234,7 @@ def find_with_saved(token: str) -> tuple[ResponseState | None, Saved]:
 
 
 def save_section(
-    response: ResponseState,
+    answering: Answering,
     dimension: Dimension,
     given: Mapping[AnswerKey, int | None],
     comment: str | None,
@@ -216,12 +242,12 @@ def save_section(
     """Store the answers given on one section's page (paradigm orientation, None for don't know).
 
     Answers left blank keep whatever was stored before; a blank comment removes the old one.
-    Each table gets one statement (an insert that updates the row already there), whatever was
-    saved. The response row is updated first: that refuses a response sent in the meantime,
-    and on PostgreSQL it locks the row, so a submit racing this save waits for it.
+    The response row is updated first, only while the response is unsent and its round open
+    (``CannotSave`` otherwise: nothing is read before, so this is the check); on PostgreSQL that
+    locks the row, so a submit racing this save waits for it. Then each table gets one statement
+    (an insert that updates the row already there), whatever was saved.
     """
-    _require_open(response)
-    questionnaire = response.questionnaire
+    questionnaire = answering.questionnaire
     own_items = {item.id for item in questionnaire.items_in(dimension.id)}
     rows = []
     for (kind, item_id), value in given.items():
@@ -229,14 +255,17 @@ def save_section(
             raise ServiceError(f"{item_id} is not a question in {dimension.title}")
         if value is not None and not 1 <= value <= questionnaire.points:
             raise ServiceError(f"answers must be between 1 and {questionnaire.points}")
-        rows.append({"response_id": response.id, "kind": kind, "item_id": item_id, "value": value})
+        rows.append({"response_id": answering.id, "kind": kind, "item_id": item_id, "value": value})
     connection = _connection()
-    if connection.execute(_TOUCH, {"response_id_": response.id, "now": utcnow()}).rowcount != 1:
-        raise AlreadySubmitted()
+    has_comments = connection.execute(
+        _SAVING, {"response_id_": answering.id, "token_hash": answering.token_hash, "now": utcnow()}
+    ).scalar_one_or_none()
+    if has_comments is None:
+        raise CannotSave()
     statements = _statements(connection.dialect.name)
     if rows:
         connection.execute(statements.upsert_answers, rows)
-    _save_comment(connection, statements, response, dimension.id, comment)
+    _save_comment(connection, statements, answering.id, dimension.id, comment, has_comments)
 
 
 def _require_open(response: ResponseState) -> None:
@@ -271,24 +300,32 @@ def _statements(dialect: str) -> _SaveStatements:
     )
 
 
-_TOUCH = (update(responses)
-          .where(responses.c.id == bindparam("response_id_"), responses.c.submitted_at.is_(None))
-          .values(last_saved_at=bindparam("now")))
+_ROUND_IS_OPEN = exists().where(
+    rounds.c.id == responses.c.round_id, rounds.c.opens_at <= bindparam("now"),
+    or_(rounds.c.closes_at.is_(None), rounds.c.closes_at > bindparam("now")))
+# The save's check and its first write: the response is still unsent, proved by its resume
+# token, and its round is open (models.round_status); it returns whether the response has any
+# comment, so a save without one skips deleting none.
+_SAVING = (update(responses)
+           .where(responses.c.id == bindparam("response_id_"), responses.c.resume_token_hash == bindparam("token_hash"),
+                  responses.c.submitted_at.is_(None), _ROUND_IS_OPEN)
+           .values(last_saved_at=bindparam("now"))
+           .returning(exists().where(comments.c.response_id == responses.c.id)))
 _DELETE_COMMENT = delete(comments).where(comments.c.response_id == bindparam("response_id_"),
                                          comments.c.dimension_id == bindparam("dimension_id_"))
 
 
-def _save_comment(connection: Connection, statements: _SaveStatements, response: ResponseState,
-                  dimension_id: str, text: str | None) -> None:
+def _save_comment(connection: Connection, statements: _SaveStatements, response_id: int,
+                  dimension_id: str, text: str | None, has_comments: bool) -> None:
     # control characters (a NUL cannot even be stored on PostgreSQL) are dropped, not refused:
     # a browser never sends them, and a respondent should not lose a comment over one
     text = "".join(c for c in text or "" if c in "\t\r\n" or unicodedata.category(c) != "Cc")
     text = text.strip()[:MAX_COMMENT]
     if text:
         connection.execute(statements.upsert_comment,
-                           {"response_id": response.id, "dimension_id": dimension_id, "text": text})
-    elif response.has_comments:
-        connection.execute(_DELETE_COMMENT, {"response_id_": response.id, "dimension_id_": dimension_id})
+                           {"response_id": response_id, "dimension_id": dimension_id, "text": text})
+    elif has_comments:
+        connection.execute(_DELETE_COMMENT, {"response_id_": response_id, "dimension_id_": dimension_id})
 
 
 def unanswered(

@@ -112,8 +112,8 @@ def test_the_minimum_group_size_is_part_of_what_is_kept(app, client, link):
 
 
 def test_a_save_after_the_answers_were_sent_elsewhere_changes_nothing(client, link):
-    """The section page reads the response before it writes; a send in between (another tab,
-    another device) is caught by the save itself."""
+    """Saving a section reads nothing first (the session says which response it is); a send in
+    between (another tab, another device) is caught by the save itself."""
     start(client, link)
     questionnaire = link.round.questionnaire
     for number, dimension in enumerate(questionnaire.dimensions, start=1):
@@ -124,9 +124,9 @@ def test_a_save_after_the_answers_were_sent_elsewhere_changes_nothing(client, li
     client.submit("/survey/check", {})
     before = db.session.scalar(select(func.count()).select_from(Answer).where(Answer.value == 5))
     dimension = questionnaire.dimensions[0]
-    with pytest.raises(responses_service.AlreadySubmitted):
-        responses_service.save_section(stale, dimension, {(k, i.id): 5 for i in questionnaire.items_in(dimension.id)
-                                                          for k in stale.kinds}, "too late")
+    with pytest.raises(responses_service.CannotSave):
+        answers = {(k, i.id): 5 for i in questionnaire.items_in(dimension.id) for k in stale.kinds}
+        responses_service.save_section(stale.answering, dimension, answers, "too late")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Answer).where(Answer.value == 5)) == before
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Answer, Comment, Kind, Response
+from survey.services import responses as responses_service
 from tests.factories import LinkFactory, ResponseFactory, RoundFactory
 
 RESUME_LINK = re.compile(r'href="http://localhost(/r/[A-Za-z0-9_-]+)"')
@@ -210,6 +211,75 @@ def test_a_submitted_response_can_no_longer_be_changed(client, link):
     assert values <= {1, 7}
 
 
+def resume_token_of(client) -> str:
+    with client.session_transaction() as session:
+        return session["resume_token"]
+
+
+def section_post(client, number, questionnaire, position="4"):
+    """A section's answers posted with a CSRF token read beforehand (the page is not loaded again)."""
+    dimension = questionnaire.dimensions[number - 1]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get(f"/survey/section/{number}").get_data(as_text=True)).group(1)
+    data = {"csrf_token": token, "action": "continue"}
+    data.update({item.id: position for item in questionnaire.items_in(dimension.id)})
+    return lambda: client.post(f"/survey/section/{number}", data=data)
+
+
+def test_a_save_after_the_answers_were_sent_elsewhere_goes_to_the_confirmation(client, link):
+    questionnaire = link.round.questionnaire
+    start(client, link)
+    answer_everything(client, questionnaire, position="1")
+    save_again = section_post(client, 1, questionnaire, position="4")
+    responses_service.submit(responses_service.find_by_resume_token(resume_token_of(client)))  # another device
+    db.session.commit()
+
+    reply = save_again()
+
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/survey/done")
+    assert set(db.session.scalars(select(Answer.value))) <= {1, 7}
+
+
+def test_a_save_after_the_response_was_deleted_elsewhere_stores_nothing(client, link):
+    questionnaire = link.round.questionnaire
+    start(client, link)
+    answer_section(client, 1, questionnaire, questionnaire.dimensions[0])
+    save_section_two = section_post(client, 2, questionnaire)
+    responses_service.withdraw(responses_service.find_by_resume_token(resume_token_of(client)))  # another device
+    db.session.commit()
+
+    reply = save_section_two()
+
+    assert reply.status_code == 401 and "Your session has ended" in reply.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_a_session_cannot_save_into_another_response(client, link):
+    """The session keeps the response's id for saving, but a save also needs that response's
+    resume token: a session holding another response's id (never written by the app, but the
+    check does not rely on that) writes nothing there."""
+    questionnaire = link.round.questionnaire
+    their_id = ResponseFactory(round=link.round, department=link.department).id
+    start(client, link)
+    save = section_post(client, 1, questionnaire)
+    with client.session_transaction() as session:
+        session["answering"] = [their_id, *session["answering"][1:]]
+
+    reply = save()
+
+    assert reply.status_code == 400 and "could not be saved" in reply.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_a_session_begun_before_it_kept_the_response_still_saves(client, link):
+    questionnaire = link.round.questionnaire
+    start(client, link)
+    with client.session_transaction() as session:
+        del session["answering"]
+    answer_section(client, 1, questionnaire, questionnaire.dimensions[0], position="3")
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 5
+
+
 def test_the_desired_position_is_asked_when_the_round_wants_it(client):
     link = LinkFactory(round=RoundFactory(desired=True))
     questionnaire = link.round.questionnaire
@@ -234,7 +304,7 @@ def test_a_round_that_closes_mid_survey_shows_the_closed_page_and_keeps_the_answ
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       client.get("/survey/section/2").get_data(as_text=True)).group(1)
     link.round.closes_at = utcnow()
-    db.session.flush()
+    db.session.commit()  # a consultant closes the round
     data = {"csrf_token": token, "action": "continue"}
     data.update({item.id: "4" for item in questionnaire.items_in(questionnaire.dimensions[1].id)})
     page = client.post("/survey/section/2", data=data)

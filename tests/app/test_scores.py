@@ -40,7 +40,7 @@ def test_an_online_submit_stores_the_scores(app_context):  # type: ignore[no-unt
     response, _ = responses.start(responses.find_invitation(link.token))
     answers = {item: (n % 7) + 1 if n % 9 else None for n, item in enumerate(ITEMS)}
     for dimension in QUESTIONNAIRE.dimensions:
-        responses.save_section(response, dimension, {(Kind.CURRENT, i.id): answers[i.id]
+        responses.save_section(response.answering, dimension, {(Kind.CURRENT, i.id): answers[i.id]
                                                      for i in QUESTIONNAIRE.items_in(dimension.id)}, None)
     assert stored(response.id) == {}  # nothing counts before it is sent
     assert responses.submit(response)

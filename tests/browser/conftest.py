@@ -244,7 +244,7 @@ class Seeder:
             for dimension in dimensions:
                 answers = {(kind, item.id): None for item in questionnaire.items_in(dimension.id)
                            for kind in response.kinds}
-                responses_service.save_section(response, dimension, answers, None)
+                responses_service.save_section(response.answering, dimension, answers, None)
             db.session.commit()
         return resume_token
 

@@ -29,7 +29,7 @@ def submit_responses(link_token: str, how_many: int, rng: random.Random) -> None
         for dimension in questionnaire.dimensions:
             answers = {(kind, item.id): rng.choice([None, 1, 2, 3, 4, 5, 6, 7])
                        for item in questionnaire.items_in(dimension.id) for kind in response.kinds}
-            responses_service.save_section(response, dimension, answers, "A comment about this")
+            responses_service.save_section(response.answering, dimension, answers, "A comment about this")
         responses_service.submit(response)
 
 
