@@ -9,9 +9,10 @@ are shared by every app process; without it each process counts for itself.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_talisman import Talisman
 
 CONTENT_SECURITY_POLICY = {
@@ -28,6 +29,41 @@ CONTENT_SECURITY_POLICY = {
 
 talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _route_without_limits() -> bool:
+    """Spare the limiter its work on every other request: this app sets no default or
+    application-wide limits, only the limits of a few routes of their own (sign-in, the
+    invitation and resume links), so a route without one is never limited."""
+    limited = current_app.extensions.get("survey_limited_endpoints")
+    if limited is None:
+        limited = current_app.extensions["survey_limited_endpoints"] = _limited_endpoints(current_app)
+    return request.endpoint not in limited
+
+
+def _limited_endpoints(app: Flask) -> frozenset[str]:
+    """The endpoints whose views carry a limit of their own, as Flask-Limiter recorded them;
+    every endpoint while any default or application-wide limit is set."""
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits:
+        return frozenset(app.view_functions)
+    return frozenset(endpoint for endpoint, view in app.view_functions.items()
+                     if manager.decorated_limits(get_qualified_name(view)))
+
+
+class SigningSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per secret key
+    instead of again on every request (it holds only the keys and the salt)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):  # type: ignore[no-untyped-def]
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key not in self._serializers:
+            self._serializers[key] = super().get_signing_serializer(app)
+        return self._serializers[key]
 
 
 def sign_in_failed(response: Response) -> bool:
@@ -64,3 +100,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
+    app.session_interface = SigningSessionInterface()

@@ -7,6 +7,7 @@ cookie; the same token in a resume link brings it back on another day or device.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response as HttpResponse
 from survey.errors import render_error
 from survey.extensions import begin_writing, db, read_before_writing, read_only
 from survey.models import Kind, Round, RoundStatus
+from survey.questionnaire import Dimension
 from survey.respondents.forms import (
     DONT_KNOW,
     EmptyForm,
@@ -351,18 +353,46 @@ def check():  # type: ignore[no-untyped-def]
         if not sent:
             flash("Your answers had already been sent. They have been counted once.")
         return redirect(url_for(".done"))
+    return render_template("respondents/check.html", **_page_context(response),
+                           sections=_check_sections(response, answers, comments, missing),
+                           title="Check your answers before sending them")
+
+
+@dataclass(frozen=True)
+class _CheckSection:
+    """One section as the check page lists it: each question's two statements and the answers
+    given, as the page words them, worked out here rather than in the template (the page is
+    rendered afresh for every respondent)."""
+
+    number: int
+    dimension: Dimension
+    rows: list[tuple[str, str, list[str]]]
+    comment: str
+    missing: int
+
+
+def _check_sections(response: ResponseState, answers, comments, missing) -> list[_CheckSection]:  # type: ignore[no-untyped-def]
     questionnaire = response.questionnaire
-    dimension_of = {item.id: item.dimension for item in questionnaire.items}
-    missing_counts = Counter(dimension_of[item_id] for _, item_id in missing)
-    return render_template(
-        "respondents/check.html",
-        **_page_context(response),
-        answers=answers,
-        comments=comments,
-        labels=position_labels(questionnaire.points),
-        missing_by_section={d.id: missing_counts[d.id] for d in questionnaire.dimensions},
-        title="Check your answers before sending them",
-    )
+    points, labels = questionnaire.points, position_labels(questionnaire.points)
+    prefixes = {Kind.CURRENT: "Now: ", Kind.DESIRED: "Would like: "} if response.asks_desired else {}
+    missing_counts = Counter(questionnaire.item(item_id).dimension for _, item_id in missing)
+
+    def answered(kind: Kind, item) -> str:  # type: ignore[no-untyped-def]
+        if (kind, item.id) not in answers:
+            text = "Not answered"
+        elif (value := answers[(kind, item.id)]) is None:
+            text = "I don't know"
+        else:
+            text = labels[item.to_position(value, points) - 1]
+        return prefixes.get(kind, "") + text
+
+    return [
+        _CheckSection(number, dimension,
+                      [(*item.statements(), [answered(kind, item) for kind in response.kinds])
+                       for item in questionnaire.items_in(dimension.id)],
+                      comments.get(dimension.id) or "None", missing_counts[dimension.id])
+        for number, dimension in enumerate(questionnaire.dimensions, start=1)
+    ]
 
 
 @bp.route("/survey/withdraw", methods=["GET", "POST"])

@@ -66,3 +66,12 @@ def test_successful_look_ups_do_not_count(limited_app, database):
 def test_passwords_are_hashed_with_argon2id(app, database):
     user, _ = accounts.create_user("hash@example.org", "consultant", "a-long-password-123")
     assert user.password_hash.startswith("$argon2id$")
+
+
+def test_the_limiter_skips_only_routes_without_a_limit_of_their_own(app):
+    """Routes without a limit skip the limiter's work (a request filter); the routes that have one,
+    as Flask-Limiter recorded them, are exactly sign-in and the invitation and resume links."""
+    from survey.security import _limited_endpoints
+
+    with app.test_request_context():
+        assert _limited_endpoints(app) == {"auth.sign_in", "respondents.start", "respondents.resume"}
