@@ -60,3 +60,13 @@ def test_a_negative_number_of_proxies_is_refused(monkeypatch):
     monkeypatch.setenv("SURVEY_TRUSTED_PROXIES", "-1")
     with pytest.raises(RuntimeError, match="SURVEY_TRUSTED_PROXIES must be at least 0"):
         create_app()
+
+
+def test_the_production_entry_point_compiles_every_template_before_workers_fork(monkeypatch):
+    from survey.wsgi import compile_templates
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    app = create_app(production=True)
+    compile_templates(app)
+    pages = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    assert len(app.jinja_env.cache) == len(pages) > 50
