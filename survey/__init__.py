@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import config
-from survey.extensions import csrf, db, login_manager, migrate
+from survey.extensions import close_read_connection, csrf, db, login_manager, migrate
 
 UK_TIME = ZoneInfo("Europe/London")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
+    app.teardown_appcontext(close_read_connection)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -3,13 +3,13 @@
 import select
 import sqlite3
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
@@ -79,22 +79,38 @@ def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 _READING_FIRST = "survey_reading_first"
+_READ_CONNECTION = "survey_read_connection"
 
 
 def read_only() -> None:
-    """This request only reads: on PostgreSQL each statement runs on its own (autocommit).
+    """This request only reads: on PostgreSQL its statements run on a pooled connection of their
+    own, in autocommit (each statement on its own), handed out by ``connection()``.
 
     That saves the BEGIN and ROLLBACK round trips, and more: psycopg forgets every statement it
     has prepared at a ROLLBACK (and deallocates them on the server), so a connection used by
     read-only requests, which end in one, would plan the respondent's queries afresh every time.
-    Only for requests whose reads need no common snapshot (each is one statement, or may see
-    another request's commit in between). Where the session already runs inside a caller's
-    transaction (a command, the tests' rolled-back fixture), its reads join that one instead.
+    It also spares the request an ORM session it has no use for. Only for requests whose reads
+    need no common snapshot (each is one statement, or may see another request's commit in
+    between). Where the session runs inside a caller's transaction (the tests' rolled-back
+    fixture binds it to a connection), reads join that one instead.
     """
-    session = db.session()
-    bind = session.get_bind()
-    if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if _READ_CONNECTION in g or isinstance(db.session.session_factory.kw.get("bind"), Connection):
+        return
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        setattr(g, _READ_CONNECTION, engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+
+
+def connection() -> Connection:
+    """The connection for this request's statements: ``read_only``'s, or the session's (so that
+    they share its transaction)."""
+    return g.get(_READ_CONNECTION) or db.session.connection()
+
+
+def close_read_connection(error: BaseException | None = None) -> None:
+    """Give ``read_only``'s connection back to the pool (at the end of the app context)."""
+    if (read_connection := g.pop(_READ_CONNECTION, None)) is not None:
+        read_connection.close()
 
 
 def read_before_writing() -> None:

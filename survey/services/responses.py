@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, exists, insert, null, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from survey.extensions import db
+from survey.extensions import connection
 from survey.models import (
     Answer,
     Comment,
@@ -141,8 +141,9 @@ _IN_ROUND = (rounds.c.asks_desired, rounds.c.questionnaire_version_id, versions.
 
 
 def _connection() -> Connection:
-    """The session's connection, so that these statements share its transaction."""
-    return db.session.connection()
+    """The request's connection: the session's, so that these statements share its transaction,
+    or, for a page that only reads, one of its own (``survey.extensions.read_only``)."""
+    return connection()
 
 
 _INVITATION = (

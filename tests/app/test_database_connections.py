@@ -15,12 +15,13 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswit
 
 
 @pytest.fixture
-def one_connection_app(database_url):  # type: ignore[no-untyped-def]
-    """The app with a pool of exactly one connection, so every request gets the same one."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
-    yield app
-    with app.app_context():
+def one_connection_app(app, database_url):  # type: ignore[no-untyped-def]
+    """The app with a pool of exactly one connection, so every request gets the same one (on the
+    schema the session-wide ``app`` built)."""
+    one = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 2}})
+    yield one
+    with one.app_context():
         db.engine.dispose()
 
 
@@ -61,3 +62,12 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(one
 
     assert reply.status_code == 200 and reply.json["database"] == "ok"
     assert backend_of(one_connection_app) != closed
+
+
+def test_a_page_that_only_reads_gives_its_connection_back(one_connection_app):
+    """Respondent pages read on a connection of their own (autocommit); with a pool of one, a
+    second page could not get it if the first kept it."""
+    client = one_connection_app.test_client()
+    for _ in range(3):
+        assert client.get("/s/an-invitation-token-nobody-has-got").status_code == 404
+    assert client.get("/healthz").status_code == 200

@@ -63,9 +63,9 @@ def test_a_negative_number_of_proxies_is_refused(monkeypatch):
 
 
 def test_the_production_entry_point_compiles_every_template_before_workers_fork(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)  # before the import: survey.wsgi makes the production app
     from survey.wsgi import compile_templates
 
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
     app = create_app(production=True)
     compile_templates(app)
     pages = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
