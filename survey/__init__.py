@@ -9,12 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import config
-from survey.extensions import close_read_connection, csrf, db, login_manager, migrate
+from survey.extensions import close_own_connection, csrf, db, login_manager, migrate
 
 UK_TIME = ZoneInfo("Europe/London")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -38,10 +39,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
-    app.teardown_appcontext(close_read_connection)
+    app.teardown_appcontext(close_own_connection)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # current_user in templates as the lazy proxy, not Flask-Login's context processor, which
+    # loads the user for every page rendered, the respondent's too (and marks their session).
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     WTFormsHelpers(app)
     app.jinja_loader = ChoiceLoader(
         [

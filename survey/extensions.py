@@ -79,38 +79,39 @@ def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 _READING_FIRST = "survey_reading_first"
-_READ_CONNECTION = "survey_read_connection"
+_OWN_CONNECTION = "survey_own_connection"
 
 
-def read_only() -> None:
-    """This request only reads: on PostgreSQL its statements run on a pooled connection of their
-    own, in autocommit (each statement on its own), handed out by ``connection()``.
+def autocommit() -> None:
+    """Each of this request's statements stands alone: on PostgreSQL they run on a pooled
+    connection of the request's own in autocommit, handed out by ``connection()``.
 
-    That saves the BEGIN and ROLLBACK round trips, and more: psycopg forgets every statement it
-    has prepared at a ROLLBACK (and deallocates them on the server), so a connection used by
-    read-only requests, which end in one, would plan the respondent's queries afresh every time.
-    It also spares the request an ORM session it has no use for. Only for requests whose reads
-    need no common snapshot (each is one statement, or may see another request's commit in
-    between). Where the session runs inside a caller's transaction (the tests' rolled-back
-    fixture binds it to a connection), reads join that one instead.
+    For the respondent's pages, which read one statement's worth, and for the saves that are one
+    statement: that spares them the BEGIN and COMMIT or ROLLBACK round trips, and an ORM session
+    they have no use for. It also keeps psycopg's prepared statements: psycopg forgets every
+    statement it has prepared at a ROLLBACK (and deallocates them on the server), so a connection
+    used by read-only requests, which end in one, would plan the respondent's queries afresh
+    every time. Only for requests that need no common snapshot and no two writes together.
+    Where the session runs inside a caller's transaction (the tests' rolled-back fixture binds it
+    to a connection), statements join that one instead.
     """
-    if _READ_CONNECTION in g or isinstance(db.session.session_factory.kw.get("bind"), Connection):
+    if _OWN_CONNECTION in g or isinstance(db.session.session_factory.kw.get("bind"), Connection):
         return
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        setattr(g, _READ_CONNECTION, engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+        setattr(g, _OWN_CONNECTION, engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
 
 
 def connection() -> Connection:
-    """The connection for this request's statements: ``read_only``'s, or the session's (so that
+    """The connection for this request's statements: ``autocommit``'s, or the session's (so that
     they share its transaction)."""
-    return g.get(_READ_CONNECTION) or db.session.connection()
+    return g.get(_OWN_CONNECTION) or db.session.connection()
 
 
-def close_read_connection(error: BaseException | None = None) -> None:
-    """Give ``read_only``'s connection back to the pool (at the end of the app context)."""
-    if (read_connection := g.pop(_READ_CONNECTION, None)) is not None:
-        read_connection.close()
+def close_own_connection(error: BaseException | None = None) -> None:
+    """Give ``autocommit``'s connection back to the pool (at the end of the app context)."""
+    if (own_connection := g.pop(_OWN_CONNECTION, None)) is not None:
+        own_connection.close()
 
 
 def read_before_writing() -> None:

@@ -7,6 +7,9 @@ with a placeholder for each, kept (least recently used first out), and the reque
 and nonce are put in. The caller names the page by a ``key`` that holds everything the page
 shows; a page that shows anything of one respondent (saved answers, a comment, errors) is
 rendered afresh and never kept, and so is any page while a message is waiting to be flashed.
+Or the part that is the respondent's own is rendered on its own and put into the kept page, as
+its token is (``holes``): "check your answers" lists a respondent's answers in a page that is
+otherwise everyone's.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from flask import current_app, render_template, request, session
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 CACHE_SIZE = 256  # pages of about 20 KB: a few MB per process at most
 # Placeholders of letters and digits alone, so that no escaping can change them.
 CSRF_PLACEHOLDER = f"csrftokenplaceholder{secrets.token_hex(16)}"
 NONCE_PLACEHOLDER = f"cspnonceplaceholder{secrets.token_hex(16)}"
+HOLE_PLACEHOLDER = f"holeplaceholder{secrets.token_hex(16)}"
 
 
 class PageCache:
@@ -57,23 +62,33 @@ def page_cache() -> PageCache:
     return current_app.extensions.setdefault("survey_page_cache", PageCache())
 
 
-def render_page(template: str, key: Hashable | None, context: Callable[[], dict[str, Any]]) -> str:
-    """``render_template(template, **context())``, kept under ``key`` when that is not None.
+def render_page(template: str, key: Hashable | None, context: Callable[[], dict[str, Any]],
+                holes: Mapping[str, Markup] | None = None) -> str:
+    """``render_template(template, **context(), **holes)``, kept under ``key`` when that is not
+    None, with each of ``holes`` (HTML the template shows as it is) put in afresh.
 
-    ``key`` must name everything the page shows. The template must take its CSRF token from
-    ``csrf_token()`` and its nonce from ``csp_nonce()``; the settings and the address the app is
-    served under are added to the key here.
+    ``key`` must name everything the page shows but its holes. The template must take its CSRF
+    token from ``csrf_token()`` and its nonce from ``csp_nonce()``; the settings and the address
+    the app is served under are added to the key here.
     """
+    holes = holes or {}
     if key is None or session.get("_flashes"):
-        return render_template(template, **context())
-    full_key = (template, key, request.script_root, current_app.config["SURVEY_MIN_GROUP_SIZE"])
+        return render_template(template, **context(), **holes)
+    full_key = (template, key, tuple(holes), request.script_root, current_app.config["SURVEY_MIN_GROUP_SIZE"])
     cache = page_cache()
     page = cache.get(full_key)
     if page is None:
-        page = render_template(template, **context(), csrf_token=lambda: CSRF_PLACEHOLDER,
-                               csp_nonce=lambda: NONCE_PLACEHOLDER)
+        placeholders = {name: Markup(_hole(name)) for name in holes}  # noqa: S704 - letters and digits
+        page = render_template(template, **context(), **placeholders,
+                               csrf_token=lambda: CSRF_PLACEHOLDER, csp_nonce=lambda: NONCE_PLACEHOLDER)
         cache.put(full_key, page)
+    for name, html in holes.items():
+        page = page.replace(_hole(name), html)
     return page.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NONCE_PLACEHOLDER, _nonce())
+
+
+def _hole(name: str) -> str:
+    return f"{HOLE_PLACEHOLDER}{name}{HOLE_PLACEHOLDER}"
 
 
 def _nonce() -> str:

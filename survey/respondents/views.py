@@ -17,7 +17,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as HttpResponse
 
 from survey.errors import render_error
-from survey.extensions import begin_writing, db, read_before_writing, read_only
+from survey.extensions import autocommit, begin_writing, db, read_before_writing
 from survey.models import Kind, Round, RoundStatus
 from survey.questionnaire import Dimension
 from survey.respondents.forms import (
@@ -41,9 +41,12 @@ ANSWERING_KEY = "answering"  # the response's Answering, less the token hash (se
 
 
 @bp.before_request
-def reading_pages_only_read() -> None:
-    if request.method in ("GET", "HEAD"):
-        read_only()  # no respondent page changes anything when it is loaded
+def statements_stand_alone() -> None:
+    """Loading a page reads one statement's worth, and starting or saving a section writes in
+    one statement (on PostgreSQL), so these need no transaction of their own. Only sending the
+    answers (check) and deleting them (withdraw) write more than one thing together."""
+    if request.method in ("GET", "HEAD") or request.endpoint in ("respondents.start", "respondents.section"):
+        autocommit()
 
 
 @bp.after_request
@@ -353,9 +356,11 @@ def check():  # type: ignore[no-untyped-def]
         if not sent:
             flash("Your answers had already been sent. They have been counted once.")
         return redirect(url_for(".done"))
-    return render_template("respondents/check.html", **_page_context(response),
-                           sections=_check_sections(response, answers, comments, missing),
-                           title="Check your answers before sending them")
+    answers_list = Markup(render_template(  # noqa: S704 - an autoescaped template's output
+        "respondents/check_list.html", sections=_check_sections(response, answers, comments, missing)))
+    return render_page("respondents/check.html", ("check", response.version_id, response.content_hash),
+                       lambda: {**_page_context(response), "title": "Check your answers before sending them"},
+                       holes={"answers_list": answers_list})
 
 
 @dataclass(frozen=True)

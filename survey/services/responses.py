@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, exists, insert, null, or_, select, union_all, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, null, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import connection
@@ -29,6 +29,7 @@ from survey.models import (
     Response,
     Round,
     RoundStatus,
+    UTCDateTime,
     parsed_questionnaire,
     round_status,
     utcnow,
@@ -142,7 +143,8 @@ _IN_ROUND = (rounds.c.asks_desired, rounds.c.questionnaire_version_id, versions.
 
 def _connection() -> Connection:
     """The request's connection: the session's, so that these statements share its transaction,
-    or, for a page that only reads, one of its own (``survey.extensions.read_only``)."""
+    or, for a request whose statements each stand alone, one of its own
+    (``survey.extensions.autocommit``)."""
     return connection()
 
 
@@ -243,30 +245,88 @@ def save_section(
     """Store the answers given on one section's page (paradigm orientation, None for don't know).
 
     Answers left blank keep whatever was stored before; a blank comment removes the old one.
-    The response row is updated first, only while the response is unsent and its round open
-    (``CannotSave`` otherwise: nothing is read before, so this is the check); on PostgreSQL that
-    locks the row, so a submit racing this save waits for it. Then each table gets one statement
-    (an insert that updates the row already there), whatever was saved.
+    Nothing is read first: the response row is updated only while the response is unsent, proved
+    by its resume token, and its round open, and the answers and the comment are stored only if
+    it was (``CannotSave`` otherwise). On PostgreSQL that is one statement (``_SAVE_IN_ONE``),
+    atomic on its own; elsewhere one statement per table in the session's transaction. Either
+    way the response row is locked first, so a submit racing this save waits for it.
     """
     questionnaire = answering.questionnaire
     own_items = {item.id for item in questionnaire.items_in(dimension.id)}
-    rows = []
-    for (kind, item_id), value in given.items():
+    for (_, item_id), value in given.items():
         if item_id not in own_items:
             raise ServiceError(f"{item_id} is not a question in {dimension.title}")
         if value is not None and not 1 <= value <= questionnaire.points:
             raise ServiceError(f"answers must be between 1 and {questionnaire.points}")
-        rows.append({"response_id": answering.id, "kind": kind, "item_id": item_id, "value": value})
     connection = _connection()
+    save = _save_in_one if connection.dialect.name == "postgresql" else _save_statement_by_statement
+    if not save(connection, answering, dimension.id, given, _clean_comment(comment)):
+        raise CannotSave()
+
+
+def _clean_comment(text: str | None) -> str:
+    # control characters (a NUL cannot even be stored on PostgreSQL) are dropped, not refused:
+    # a browser never sends them, and a respondent should not lose a comment over one
+    text = "".join(c for c in text or "" if c in "\t\r\n" or unicodedata.category(c) != "Cc")
+    return text.strip()[:MAX_COMMENT]
+
+
+# PostgreSQL: a whole save in one statement (one round trip, no transaction to open and close).
+# Every part sees the response only through ``saving``, the guarded UPDATE, so nothing is stored
+# unless it matched (as ``_SAVING``: unsent, proved by its resume token, its round open); the
+# answers come as three parallel arrays, so the statement is the same for any number of them.
+_SAVE_IN_ONE = text("""
+WITH saving AS (
+    UPDATE responses SET last_saved_at = :now
+    WHERE id = :response_id AND resume_token_hash = :token_hash AND submitted_at IS NULL
+      AND EXISTS (SELECT 1 FROM rounds WHERE rounds.id = responses.round_id AND rounds.opens_at <= :now
+                  AND (rounds.closes_at IS NULL OR rounds.closes_at > :now))
+    RETURNING id
+), saved_answers AS (
+    INSERT INTO answers (response_id, kind, item_id, value)
+    SELECT saving.id, given.kind, given.item_id, given.value
+    FROM saving, unnest(CAST(:kinds AS varchar[]), CAST(:item_ids AS varchar[]), CAST(:values AS smallint[]))
+         AS given (kind, item_id, value)
+    ON CONFLICT (response_id, kind, item_id) DO UPDATE SET value = excluded.value
+), saved_comment AS (
+    INSERT INTO comments (response_id, dimension_id, text)
+    SELECT saving.id, :dimension_id, :comment FROM saving WHERE :comment <> ''
+    ON CONFLICT (response_id, dimension_id) DO UPDATE SET text = excluded.text
+), removed_comment AS (
+    DELETE FROM comments USING saving
+    WHERE comments.response_id = saving.id AND comments.dimension_id = :dimension_id AND :comment = ''
+)
+SELECT count(*) FROM saving
+""").bindparams(bindparam("now", type_=UTCDateTime))
+
+
+def _save_in_one(connection: Connection, answering: Answering, dimension_id: str,
+                 given: Mapping[AnswerKey, int | None], comment: str) -> bool:
+    return connection.execute(_SAVE_IN_ONE, {
+        "now": utcnow(), "response_id": answering.id, "token_hash": answering.token_hash,
+        "kinds": [kind.value for kind, _ in given], "item_ids": [item_id for _, item_id in given],
+        "values": list(given.values()), "dimension_id": dimension_id, "comment": comment,
+    }).scalar_one() == 1
+
+
+def _save_statement_by_statement(connection: Connection, answering: Answering, dimension_id: str,
+                                 given: Mapping[AnswerKey, int | None], comment: str) -> bool:
     has_comments = connection.execute(
         _SAVING, {"response_id_": answering.id, "token_hash": answering.token_hash, "now": utcnow()}
     ).scalar_one_or_none()
     if has_comments is None:
-        raise CannotSave()
+        return False
     statements = _statements(connection.dialect.name)
-    if rows:
-        connection.execute(statements.upsert_answers, rows)
-    _save_comment(connection, statements, answering.id, dimension.id, comment, has_comments)
+    if given:
+        connection.execute(statements.upsert_answers, [
+            {"response_id": answering.id, "kind": kind, "item_id": item_id, "value": value}
+            for (kind, item_id), value in given.items()])
+    if comment:
+        connection.execute(statements.upsert_comment,
+                           {"response_id": answering.id, "dimension_id": dimension_id, "text": comment})
+    elif has_comments:
+        connection.execute(_DELETE_COMMENT, {"response_id_": answering.id, "dimension_id_": dimension_id})
+    return True
 
 
 def _require_open(response: ResponseState) -> None:
@@ -314,19 +374,6 @@ _SAVING = (update(responses)
            .returning(exists().where(comments.c.response_id == responses.c.id)))
 _DELETE_COMMENT = delete(comments).where(comments.c.response_id == bindparam("response_id_"),
                                          comments.c.dimension_id == bindparam("dimension_id_"))
-
-
-def _save_comment(connection: Connection, statements: _SaveStatements, response_id: int,
-                  dimension_id: str, text: str | None, has_comments: bool) -> None:
-    # control characters (a NUL cannot even be stored on PostgreSQL) are dropped, not refused:
-    # a browser never sends them, and a respondent should not lose a comment over one
-    text = "".join(c for c in text or "" if c in "\t\r\n" or unicodedata.category(c) != "Cc")
-    text = text.strip()[:MAX_COMMENT]
-    if text:
-        connection.execute(statements.upsert_comment,
-                           {"response_id": response_id, "dimension_id": dimension_id, "text": text})
-    elif has_comments:
-        connection.execute(_DELETE_COMMENT, {"response_id_": response_id, "dimension_id_": dimension_id})
 
 
 def unanswered(

@@ -26,7 +26,7 @@ from reports.sources import commentary as find_commentary
 from survey.exports import filename
 from survey.extensions import db
 from survey.models import Department, ReportCommentary, Role, Round, utcnow
-from survey.security import talisman
+from survey.security import security_headers
 from survey.services import audit
 from survey.workspace import bp, department_or_404, organisation_or_404, require_consultant, round_or_404
 
@@ -98,7 +98,7 @@ def _tree(departments: list[Department]) -> list[tuple[Department, int]]:
 
 
 # The preview is the report's own HTML, stylesheet inline: the policy lets it in with a nonce.
-PREVIEW_POLICY = talisman(content_security_policy_nonce_in=["script-src", "style-src"])
+PREVIEW_POLICY = security_headers.nonce_in("script-src", "style-src")
 
 
 @bp.route("/rounds/<int:round_id>/departments/<int:department_id>/report")

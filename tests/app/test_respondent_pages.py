@@ -137,3 +137,33 @@ def test_the_session_cookie_is_not_signed_again_on_every_request(client, link):
     start(client, link)
     client.get("/survey/section/1")
     assert "Set-Cookie" not in client.get("/survey/section/1").headers
+
+
+def test_check_your_answers_is_everyones_page_with_only_the_respondents_own_answers_in_it(client, link):
+    questionnaire = link.round.questionnaire
+    first = questionnaire.dimensions[0]
+
+    def check_page(respondent, position: str, comment: str) -> str:  # type: ignore[no-untyped-def]
+        start(respondent, link)
+        answer_section(respondent, 1, questionnaire, first, position=position, comment=comment)
+        return without_per_request_values(respondent.get("/survey/check").get_data(as_text=True))
+
+    mine = check_page(client, "1", "<b>Mine</b> & only mine")
+    theirs = check_page(another_respondent(client), "7", "Theirs")
+    assert "&lt;b&gt;Mine&lt;/b&gt; &amp; only mine" in mine and "<b>Mine" not in mine  # escaped, as before
+    assert "Mine" not in theirs and "Theirs" not in mine
+    assert "There are questions still to answer" in mine and "placeholder" not in mine + theirs
+    answers = re.compile(r'(?s)<h1 class="govuk-heading-l">.*<h2 class="govuk-heading-m">Now send')
+    assert answers.sub("", mine) == answers.sub("", theirs)  # the rest of the page is everyone's
+
+
+def test_respondent_pages_never_load_a_signed_in_user(app, client, link, monkeypatch):
+    """Templates get ``current_user`` lazily: rendering a respondent's page never asks Flask-Login
+    for the user (whose session protection would also mark the respondent's session)."""
+    loads = []
+    monkeypatch.setattr(app.login_manager, "_load_user", lambda: loads.append(1))
+    g.pop("_login_user", None)
+    start(client, link)
+    assert client.get("/survey/section/1").status_code == 200
+    assert client.get("/survey/check").status_code == 200
+    assert loads == []

@@ -142,6 +142,19 @@ def test_a_comment_is_changed_and_removed_by_saving_its_section_again(client, li
     assert db.session.scalars(select(Comment.text)).all() == []
 
 
+def test_a_save_with_nothing_answered_keeps_its_comment_and_dont_knows_are_stored_as_null(client, link):
+    questionnaire = link.round.questionnaire
+    start(client, link)
+    reply = client.submit("/survey/section/1", {"action": "save", "comment": "Not sure yet"})
+    assert reply.headers["Location"].endswith("/survey/saved")
+    assert db.session.scalars(select(Answer)).all() == []
+    assert db.session.scalar(select(Comment.text)) == "Not sure yet"
+
+    answer_section(client, 2, questionnaire, questionnaire.dimensions[1], position="dk")
+    values = db.session.scalars(select(Answer.value)).all()
+    assert len(values) == len(questionnaire.items_in(questionnaire.dimensions[1].id)) and set(values) == {None}
+
+
 def test_a_resume_link_survives_a_new_app_process(client, link, app):
     """The resume token lives in the database, not in any process's memory."""
     from survey import create_app

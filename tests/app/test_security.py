@@ -1,6 +1,7 @@
 """Security headers, the Content-Security-Policy and rate limits."""
 
 import re
+import time
 
 import pytest
 
@@ -68,10 +69,42 @@ def test_passwords_are_hashed_with_argon2id(app, database):
     assert user.password_hash.startswith("$argon2id$")
 
 
-def test_the_limiter_skips_only_routes_without_a_limit_of_their_own(app):
-    """Routes without a limit skip the limiter's work (a request filter); the routes that have one,
-    as Flask-Limiter recorded them, are exactly sign-in and the invitation and resume links."""
+def test_the_limiter_runs_only_on_routes_with_a_limit_of_their_own(limited_app):
+    """Flask-Limiter's hooks run on the routes that have a limit, as Flask-Limiter recorded them
+    (sign-in and the invitation and resume links), and nowhere else."""
     from survey.security import _limited_endpoints
 
+    app = limited_app
     with app.test_request_context():
         assert _limited_endpoints(app) == {"auth.sign_in", "respondents.start", "respondents.resume"}
+
+    def limiter_looked(path: str) -> bool:
+        with app.test_request_context(path) as context:
+            app.full_dispatch_request()
+            return hasattr(context, "_limiter_request_context")  # where Flask-Limiter keeps its work
+
+    assert limiter_looked("/sign-in")
+    assert not limiter_looked("/survey/section/1")
+    assert not limiter_looked("/healthz")
+
+
+def test_a_session_cookie_is_checked_once_but_still_ends_with_its_lifetime(app, client, monkeypatch):
+    """The session interface reuses a cookie it has verified before; a cookie past the session's
+    lifetime, or with a changed signature, is still no session at all."""
+    from survey import security
+
+    link = LinkFactory()
+    client.submit(f"/s/{link.token}", {})
+    assert client.get("/survey/section/1").status_code == 200
+    assert client.get("/survey/section/1").status_code == 200  # the verified cookie, reused
+    cookie = client.get_cookie("session")
+
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 5
+    monkeypatch.setattr(security.time, "time", lambda: later)
+    assert client.get("/survey/section/1").status_code == 401  # "your session has ended"
+    monkeypatch.undo()
+    assert client.get("/survey/section/1").status_code == 200
+
+    client.set_cookie("session", cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB"))
+    assert client.get("/survey/section/1").status_code == 401
