@@ -6,9 +6,11 @@ character by character; ``matches`` is for the rare direct comparison and is con
 
 import hashlib
 import hmac
+import re
 import secrets
 
 TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"[\w-]{20,100}")  # \w: what str.isalnum() accepts, and _
 
 
 def new_token() -> str:
@@ -25,4 +27,4 @@ def matches(token: str, token_hash: str) -> bool:
 
 def looks_like_token(token: str) -> bool:
     """Cheap shape check before any database look-up (url-safe base64, sensible length)."""
-    return 20 <= len(token) <= 100 and all(c.isalnum() or c in "-_" for c in token)
+    return _TOKEN_SHAPE.fullmatch(token) is not None

@@ -18,6 +18,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, render_template, request, session
@@ -84,11 +85,30 @@ def render_page(template: str, key: Hashable | None, context: Callable[[], dict[
         cache.put(full_key, page)
     for name, html in holes.items():
         page = page.replace(_hole(name), html)
-    return page.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(NONCE_PLACEHOLDER, _nonce())
+    return page.replace(CSRF_PLACEHOLDER, _csrf_token()).replace(NONCE_PLACEHOLDER, _nonce())
 
 
 def _hole(name: str) -> str:
     return f"{HOLE_PLACEHOLDER}{name}{HOLE_PLACEHOLDER}"
+
+
+def _csrf_token() -> str:
+    """``generate_csrf()``, reusing the token it signed for the session's secret before.
+
+    Flask-WTF signs the session's secret afresh on every request (the signature holds the time);
+    tokens have no time limit here (``WTF_CSRF_TIME_LIMIT`` None), so one signed before is
+    accepted just the same, and signing cost a tenth of a kept page's time. With a time limit,
+    every page gets a token signed afresh."""
+    config = current_app.config
+    secret = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not isinstance(secret, str) or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    return _signed_csrf_token(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, secret)
+
+
+@lru_cache(maxsize=4096)  # a respondent's token: under a megabyte in all
+def _signed_csrf_token(signing_key: str, secret: str) -> str:
+    return generate_csrf()  # signs the session's secret, ``secret``, with ``signing_key``
 
 
 def _nonce() -> str:

@@ -2,6 +2,7 @@
 own CSRF token and nonce, and nothing of one respondent ever reaches another."""
 
 import re
+import time
 
 import pytest
 from flask import g
@@ -167,3 +168,30 @@ def test_respondent_pages_never_load_a_signed_in_user(app, client, link, monkeyp
     assert client.get("/survey/section/1").status_code == 200
     assert client.get("/survey/check").status_code == 200
     assert loads == []
+
+
+def test_a_kept_page_reuses_the_token_signed_for_the_session_while_tokens_never_expire(app, client, link,
+                                                                                        monkeypatch):
+    import itsdangerous.timed
+
+    start(client, link)
+    questionnaire = link.round.questionnaire
+
+    def token_on_a_kept_page(seconds_later: int) -> str:
+        g.pop("csrf_token", None)  # a new request, as in production
+        then = time.time() + seconds_later
+        monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: then)
+        page = client.get("/survey/section/2").get_data(as_text=True)
+        monkeypatch.undo()
+        return CSRF_FIELD.search(page).group(1)
+
+    first, later = token_on_a_kept_page(0), token_on_a_kept_page(30)
+    assert first == later  # signed once (Flask-WTF would sign it again with the new time)
+    reply = answer_section(client, 1, questionnaire, questionnaire.dimensions[0], csrf_token=later)
+    assert reply.status_code == 302
+
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    try:
+        assert token_on_a_kept_page(60) != first  # tokens that expire are signed afresh
+    finally:
+        app.config["WTF_CSRF_TIME_LIMIT"] = None
