@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
         # X-Forwarded-* headers (the audit log and the rate limits need the real address).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
+    app.config.update(config.with_autocommit_bind(app.config))
     db.init_app(app)
     app.teardown_appcontext(close_own_connection)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)

@@ -25,6 +25,23 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+AUTOCOMMIT_BIND = "autocommit"
+
+
+def with_autocommit_bind(settings: dict[str, Any]) -> dict[str, Any]:
+    """On PostgreSQL, a second engine (Flask-SQLAlchemy bind ``autocommit``) on the same database
+    and with the same pool settings, whose connections are always in autocommit, for requests
+    whose statements each stand alone (``survey.extensions.autocommit``). Its connections are
+    never switched into autocommit and back, nor rolled back when they return to the pool (there
+    is never a transaction to end), which the main engine's would be at every checkout."""
+    url = str(settings["SQLALCHEMY_DATABASE_URI"])
+    if not url.startswith("postgresql"):
+        return {}
+    options = {**settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "url": url,
+               "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
+    return {"SQLALCHEMY_BINDS": {**settings.get("SQLALCHEMY_BINDS", {}), AUTOCOMMIT_BIND: options}}
+
+
 def instance_secret_key(instance_path: str) -> str:
     """The embedded set-up's secret key, made once and kept in ``instance/secret_key`` so that
     sessions and resume cookies survive a restart."""

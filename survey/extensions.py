@@ -14,6 +14,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
 
+from survey.config import AUTOCOMMIT_BIND
+
 # One naming convention so that migrations name constraints alike on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,7 +86,8 @@ _OWN_CONNECTION = "survey_own_connection"
 
 def autocommit() -> None:
     """Each of this request's statements stands alone: on PostgreSQL they run on a pooled
-    connection of the request's own in autocommit, handed out by ``connection()``.
+    connection of the request's own, from the engine whose connections are always in autocommit
+    (``survey.config.with_autocommit_bind``), handed out by ``connection()``.
 
     For the respondent's pages, which read one statement's worth, and for the saves that are one
     statement: that spares them the BEGIN and COMMIT or ROLLBACK round trips, and an ORM session
@@ -97,9 +100,8 @@ def autocommit() -> None:
     """
     if _OWN_CONNECTION in g or isinstance(db.session.session_factory.kw.get("bind"), Connection):
         return
-    engine = db.engine
-    if engine.dialect.name == "postgresql":
-        setattr(g, _OWN_CONNECTION, engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+    if engine := db.engines.get(AUTOCOMMIT_BIND):
+        setattr(g, _OWN_CONNECTION, engine.connect())
 
 
 def connection() -> Connection:
@@ -112,6 +114,13 @@ def close_own_connection(error: BaseException | None = None) -> None:
     """Give ``autocommit``'s connection back to the pool (at the end of the app context)."""
     if (own_connection := g.pop(_OWN_CONNECTION, None)) is not None:
         own_connection.close()
+
+
+def close_pools() -> None:
+    """Close the pooled connections of every engine of the current app (the main one and the
+    autocommit one): when a short-lived app is done, or before its database is dropped."""
+    for engine in db.engines.values():
+        engine.dispose()
 
 
 def read_before_writing() -> None:

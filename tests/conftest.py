@@ -23,7 +23,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from survey import create_app
 from survey.assets import AssetError, ensure_assets
-from survey.extensions import db
+from survey.extensions import close_pools, db
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +55,7 @@ def app(database_url: str) -> Iterator[Flask]:
         upgrade()
     yield app
     with app.app_context():
-        db.engine.dispose()  # close pooled connections before the throwaway database is dropped
+        close_pools()  # close pooled connections before the throwaway database is dropped
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from survey.extensions import db
+from survey.extensions import close_pools, db
 from survey.models import Answer, Department, InvitationLink, Organisation, QuestionnaireVersion, Response, Round, User
 from survey.tokens import hash_token
 from tests.factories import SHIPPED, DepartmentFactory, QuestionnaireVersionFactory, RoundFactory
@@ -193,7 +193,7 @@ def test_demo_sets_up_everything_and_a_second_run_reuses_it(tmp_path, monkeypatc
         ).all()
         assert any(n < 5 for *_, n in sizes) and any(n >= 5 for *_, n in sizes)
         demo_db.session.remove()
-        demo_db.engine.dispose()
+        close_pools()
 
 
 def test_the_migrations_match_the_models(app, database):

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from survey import create_app
-from survey.extensions import db
+from survey.config import AUTOCOMMIT_BIND
+from survey.extensions import close_pools, db
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
                                 reason="the server closing a connection is a PostgreSQL matter")
@@ -22,7 +23,7 @@ def one_connection_app(app, database_url):  # type: ignore[no-untyped-def]
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 2}})
     yield one
     with one.app_context():
-        db.engine.dispose()
+        close_pools()
 
 
 def backend_of(app) -> int:  # type: ignore[no-untyped-def]
@@ -71,3 +72,18 @@ def test_a_page_that_only_reads_gives_its_connection_back(one_connection_app):
     for _ in range(3):
         assert client.get("/s/an-invitation-token-nobody-has-got").status_code == 404
     assert client.get("/healthz").status_code == 200
+    with one_connection_app.app_context():
+        pool = db.engines[AUTOCOMMIT_BIND].pool
+        assert (pool.checkedout(), pool.checkedin()) == (0, 1)
+
+
+def test_the_connections_for_statements_that_stand_alone_are_always_in_autocommit(one_connection_app):
+    """They are never switched to autocommit and back; the main engine's are transactional."""
+    with one_connection_app.app_context():
+        with db.engines[AUTOCOMMIT_BIND].connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit is True
+            connection.execute(text("SELECT 1"))
+        with db.engines[AUTOCOMMIT_BIND].connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit is True
+        with db.engine.connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit is False

@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select
 
 from survey import create_app
 from survey.exports import safe_cell
-from survey.extensions import db
+from survey.extensions import close_pools, db
 from survey.models import Answer, Response, User
 from tests.app.test_dashboards import HIDDEN, MIN, SECRET_COMMENT, SIZES, TINY, build_scenario, page, sign_in
 from tests.factories import DepartmentFactory, ResponseFactory
@@ -225,4 +225,4 @@ def test_the_raw_export_migration_upgrades_and_downgrades(tmp_path):
         downgrade(revision="b35fa922685b")
         assert "can_export_raw" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
         upgrade()
-        db.engine.dispose()
+        close_pools()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from survey import create_app, queries
-from survey.extensions import db
+from survey.extensions import close_pools, db
 from survey.models import Kind, RespondentScore, Response
 from survey.scoring import respondent_dimension_scores
 from survey.services import paper_import, responses
@@ -110,4 +110,4 @@ def test_the_migration_scores_responses_submitted_before_it(tmp_path):  # type: 
             assert got.keys() == scores.keys()
             assert all(math.isclose(got[key], scores[key], abs_tol=1e-9) for key in scores)
         db.session.remove()
-        db.engine.dispose()
+        close_pools()

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from survey import create_app
-from survey.extensions import db
+from survey.extensions import close_pools
 from survey.services import accounts
 from tests.factories import LinkFactory
 
@@ -39,7 +39,7 @@ def limited_app(database_url):
                        "SURVEY_TOKEN_LIMIT": "3 per minute"})
     yield app
     with app.app_context():
-        db.engine.dispose()  # its own pool: close it now rather than leave it to the garbage collector
+        close_pools()  # its own pools: close them now rather than leave them to the garbage collector
 
 
 def test_failed_sign_ins_are_rate_limited(limited_app):

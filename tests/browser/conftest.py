@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from survey.assets import AXE_SCRIPT
-from survey.extensions import db
+from survey.extensions import close_pools, db
 from survey.models import Kind, Organisation, QuestionnaireVersion, Response, utcnow
 from survey.questionnaire import Questionnaire
 from survey.services import responses as responses_service
@@ -76,7 +76,7 @@ def live_server(app: Flask, built_assets: None) -> Iterator[LiveServer]:
         server.server_close()
         thread.join(timeout=10)
         with app.app_context():
-            db.engine.dispose()  # the connections the server threads opened
+            close_pools()  # the connections the server threads opened
 
 
 # --- the browser ------------------------------------------------------------------------------
