@@ -8,7 +8,9 @@ parameters are filled with the ids of their real objects:
 - signed in as a consultant of B, every route given an object of A answers 404, GET and POST,
   and changes nothing;
 - token routes (the respondents' links) answer 404 to made-up tokens;
-- no route answers 500 in any of these walks.
+- no route answers 500 in any of these walks;
+- every answer of every walk carries the security headers and a strict Content-Security-Policy
+  whose nonce, when the page has one, is that page's own.
 
 A route with a path parameter this file does not know fails the walk with a message saying
 where to add it: its objects need creating here before the rule can be checked.
@@ -17,6 +19,7 @@ where to add it: its objects need creating here before the rule can be checked.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -76,6 +79,26 @@ def sign_in_as_consultant_of(client, organisation: Owned) -> None:  # type: igno
     db.session.commit()
     reply = client.submit("/sign-in", {"email": "consultant-b@example.org", "password": PASSWORD})
     assert reply.status_code == 302, "could not sign in"
+
+
+NONCE_ATTRIBUTE = re.compile(rb'nonce="([^"]+)"')
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def header_problems(where: str, reply) -> list[str]:  # type: ignore[no-untyped-def]
+    """What is missing from a reply's security headers (an empty list when nothing is)."""
+    problems = [f"{where}: {name} is {reply.headers.get(name)!r}, not {value!r}"
+                for name, value in SECURITY_HEADERS.items() if reply.headers.get(name) != value]
+    policy = reply.headers.get("Content-Security-Policy", "")
+    for must in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"):
+        if must not in policy:
+            problems.append(f"{where}: the Content-Security-Policy lacks {must!r}: {policy!r}")
+    if "unsafe-" in policy:
+        problems.append(f"{where}: the Content-Security-Policy allows something unsafe: {policy!r}")
+    problems += [f"{where}: the page's nonce {nonce!r} is not in its policy"
+                 for nonce in {found.decode() for found in NONCE_ATTRIBUTE.findall(reply.get_data())}
+                 if f"'nonce-{nonce}'" not in policy]
+    return problems
 
 
 def csrf_token(client, url: str) -> str:  # type: ignore[no-untyped-def]
@@ -170,6 +193,7 @@ def test_signed_out_every_workspace_route_sends_you_to_sign_in_and_shows_nothing
                     where = f"{method} {url}"
                     if reply.status_code >= 500:
                         problems.append(f"{where}: {reply.status_code}")
+                    problems += header_problems(where, reply)
                     if rule.rule.startswith("/manage") and (
                         reply.status_code != 302 or urlsplit(reply.headers["Location"]).path != "/sign-in"
                     ):
@@ -220,6 +244,7 @@ def test_a_consultant_never_sees_another_organisation_on_any_page_and_no_route_f
                 reply = send(client, method, url, token, signed_in)
                 if reply.status_code >= 500:
                     problems.append(f"{method} {url}: {reply.status_code}")
+                problems += header_problems(f"{method} {url}", reply)
                 body = reply.get_data()
                 problems += [f"{method} {url} shows {word!r}" for word in a.words if word.encode() in body]
     assert not problems, "\n".join(problems)

@@ -4,6 +4,7 @@ import pytest
 
 from survey import create_app
 from survey.config import ConfigurationError
+from survey.extensions import close_pools
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -23,6 +24,23 @@ def test_production_sends_cookies_over_https_only(monkeypatch):
     app = create_app(production=True)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_sends_hsts_over_https_and_never_over_plain_http(monkeypatch, database_url):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    app = create_app(production=True)
+    client = app.test_client()
+    assert client.get("/sign-in", base_url="https://survey.example").headers["Strict-Transport-Security"] \
+        .startswith("max-age=31556926")
+    assert "Strict-Transport-Security" not in client.get("/sign-in", base_url="http://survey.example").headers
+    with app.app_context():
+        close_pools()
+
+
+def test_the_nonce_is_new_on_every_page(client):
+    first, second = (client.get("/sign-in").headers["Content-Security-Policy"] for _ in range(2))
+    assert "'nonce-" in first and first != second
 
 
 def test_the_health_endpoint_checks_the_database(client):
