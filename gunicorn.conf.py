@@ -41,11 +41,10 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     otherwise walk all of them again and again while serving."""
     import gc
 
-    from survey.extensions import db
+    from survey.extensions import close_pools
 
     app = worker.wsgi
     if "sqlalchemy" in getattr(app, "extensions", {}):
         with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose(close=False)
+            close_pools(inherited=True)
     gc.freeze()

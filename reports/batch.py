@@ -22,7 +22,7 @@ from flask import Flask, has_app_context
 
 from reports import ReportTarget, report_pdf
 from survey.exports import filename
-from survey.extensions import db
+from survey.extensions import close_pools, db
 from survey.models import Department, Round
 
 # What a worker needs to create the same application as the parent (nothing else is passed).
@@ -139,8 +139,7 @@ def _start_worker(settings: dict[str, Any]) -> None:
     database connections without closing them (they still belong to the parent)."""
     global _worker_app
     if has_app_context():
-        for engine in db.engines.values():
-            engine.dispose(close=False)
+        close_pools(inherited=True)
     from survey import create_app
 
     _worker_app = create_app(settings)

@@ -116,11 +116,14 @@ def close_own_connection(error: BaseException | None = None) -> None:
         own_connection.close()
 
 
-def close_pools() -> None:
+def close_pools(*, inherited: bool = False) -> None:
     """Close the pooled connections of every engine of the current app (the main one and the
-    autocommit one): when a short-lived app is done, or before its database is dropped."""
+    autocommit one): when a short-lived app is done, or before its database is dropped.
+
+    ``inherited``: in a process forked from the one that opened them, only let go of them,
+    unclosed (they still belong to the parent; a connection must never serve two processes)."""
     for engine in db.engines.values():
-        engine.dispose()
+        engine.dispose(close=not inherited)
 
 
 def read_before_writing() -> None:
